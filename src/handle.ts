@@ -55,3 +55,18 @@ export abstract class LoopHandle extends EventEmitter {
     this.nodeRef(this._refed);
   }
 }
+
+/**
+ * Work in flight with no Node handle of its own (a promise, a thread-pool request): it keeps
+ * the loop alive until closed.
+ */
+export class PendingOperation extends LoopHandle {
+  constructor(
+    loop: EventLoop,
+    readonly kind: string,
+  ) {
+    super(loop);
+  }
+
+  protected release(): void {}
+}
