@@ -1,0 +1,265 @@
+import net from 'node:net';
+import { expect } from 'chai';
+import { AsyncIoStream } from '../src/async-stream';
+import {
+  EventError,
+  SocketAddressInUse,
+  SocketClosed,
+  SocketEof,
+  SocketRefused,
+  StreamishClosed,
+  TcpEof,
+  TcpRefused,
+  TcpServerBindError,
+} from '../src/errors';
+import { delay, withDelay } from '../src/event';
+import { currentLoop, EventLoop, exitEventLoop, stats } from '../src/event-loop';
+import {
+  AsyncSocket,
+  closeSocket,
+  closeSocketServer,
+  disableSocket,
+  enableSocket,
+  setSocketTimeouts,
+  socketClosedP,
+  socketData,
+  writeSocketData,
+} from '../src/socket';
+import { closeTcpServer, connectTcpSocket, initTcpSocket, tcpConnect, tcpSend, tcpServer, TcpServer } from '../src/tcp';
+import { calledOnce, loopError, never, runLoop, secondsSince } from './support/loop';
+import { resourceBaseline } from './support/sockets';
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('socket', () => {
+    it('calls run inside the loop that made the server, for accepted sockets too', async () => {
+      const seen: Array<[EventLoop, EventLoop]> = [];
+      const run = () =>
+        runLoop(() => {
+          const mine = currentLoop();
+          const server = tcpServer(
+            '127.0.0.1',
+            0,
+            (sock) => {
+              seen.push([mine, currentLoop()]);
+              closeSocket(sock);
+              closeTcpServer(server);
+            },
+            { connectCb: () => seen.push([mine, currentLoop()]) },
+          );
+          tcpConnect('127.0.0.1', server.port, () => {}, { data: 'x' });
+        });
+      await Promise.all([run(), run()]);
+      expect(seen).to.have.length(4);
+      for (const [mine, current] of seen) expect(current).to.equal(mine);
+    });
+
+    it('stats counts incoming and outgoing connections until they close', async () => {
+      let during: ReturnType<typeof stats> | undefined;
+      let after: ReturnType<typeof stats> | undefined;
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, (sock) => {
+          during = stats();
+          closeSocket(sock);
+        });
+        tcpConnect('127.0.0.1', server.port, null, {
+          data: 'x',
+          eventCb: (ev) => {
+            expect(ev).to.be.instanceOf(SocketEof);
+            closeTcpServer(server);
+            after = stats();
+          },
+        });
+      });
+      expect(during).to.include({ incomingTcpConnections: 1, outgoingTcpConnections: 1 });
+      expect(after).to.include({ incomingTcpConnections: 0, outgoingTcpConnections: 0 });
+    });
+
+    it('the peer closing is SocketEof (also TcpEof) with the socket, after the socket is closed', async () => {
+      let event: unknown;
+      let closedWhenDelivered: boolean | undefined;
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, (sock) => closeSocket(sock));
+        const sock = tcpConnect('127.0.0.1', server.port, null, {
+          data: 'x',
+          eventCb: (ev) => {
+            event = ev;
+            closedWhenDelivered = socketClosedP(sock);
+            closeTcpServer(server);
+          },
+        });
+      });
+      expect(event).to.be.instanceOf(SocketEof).and.instanceOf(TcpEof).and.instanceOf(EventError);
+      expect((event as SocketEof).socket).to.be.instanceOf(AsyncSocket);
+      expect((event as SocketEof).streamish).to.equal((event as SocketEof).socket);
+      expect(closedWhenDelivered).to.equal(true);
+    });
+
+    it('writing to a closed socket throws SocketClosed at once; closing twice is fine', async () => {
+      let thrown: unknown;
+      let timeoutThrown: unknown;
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, null);
+        const sock = tcpConnect('127.0.0.1', server.port, null, { eventCb: never('eventCb') });
+        closeSocket(sock, { force: true });
+        closeSocket(sock);
+        try {
+          writeSocketData(sock, 'late');
+        } catch (err) {
+          thrown = err;
+        }
+        try {
+          setSocketTimeouts(sock, 1, 1);
+        } catch (err) {
+          timeoutThrown = err;
+        }
+        closeTcpServer(server);
+      });
+      expect(thrown).to.be.instanceOf(SocketClosed).and.instanceOf(StreamishClosed);
+      expect((thrown as SocketClosed).socket).to.be.instanceOf(AsyncSocket);
+      expect(timeoutThrown).to.be.instanceOf(StreamishClosed);
+    });
+
+    it('writeCb fires once the data reached the kernel; closing there is "send then close"', async () => {
+      let clientData = '';
+      let writeCbs = 0;
+      let event: unknown;
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, null, {
+          connectCb: (sock: AsyncSocket) => {
+            writeSocketData(sock, 'bye', {
+              writeCb: (s: AsyncSocket) => {
+                writeCbs++;
+                closeSocket(s);
+                closeTcpServer(server);
+              },
+            });
+          },
+        });
+        tcpConnect('127.0.0.1', server.port, (_s, data) => (clientData += data.toString()), { eventCb: (ev) => (event = ev) });
+      });
+      expect(clientData).to.equal('bye');
+      expect(writeCbs).to.equal(1);
+      expect(event).to.be.instanceOf(SocketEof);
+    });
+
+    it('writeSocketData with callbacks swaps them and writes on the next turn', async () => {
+      const order: string[] = [];
+      let got = '';
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, (sock, data) => {
+          got += data.toString();
+          if (got === 'ab') {
+            closeSocket(sock);
+            closeTcpServer(server);
+          }
+        });
+        const sock = tcpConnect('127.0.0.1', server.port, null);
+        writeSocketData(sock, 'a', { writeCb: () => order.push('writeCb') });
+        order.push('returned');
+        delay(() => writeSocketData(sock, 'b'), { time: 0.05 });
+      });
+      expect(got).to.equal('ab');
+      expect(order[0]).to.equal('returned');
+      expect(order).to.include('writeCb');
+    });
+
+    it('disableSocket pauses reading and enableSocket resumes it', async () => {
+      const times: number[] = [];
+      const start = process.hrtime.bigint();
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, (sock) => {
+          times.push(secondsSince(start));
+          closeSocket(sock);
+          closeTcpServer(server);
+        }, {
+          connectCb: (sock: AsyncSocket) => {
+            disableSocket(sock);
+            delay(() => enableSocket(sock), { time: 0.2 });
+          },
+        });
+        tcpConnect('127.0.0.1', server.port, null, { data: 'x' });
+      });
+      expect(times).to.have.length(1);
+      expect(times[0]).to.be.at.least(0.19);
+    });
+
+    it('socketData gets and sets the application slot', async () => {
+      let value: unknown;
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, null);
+        const sock = tcpConnect('127.0.0.1', server.port, null, { eventCb: () => {} });
+        socketData(sock, { id: 7 });
+        value = socketData(sock);
+        expect(sock.data).to.equal(value);
+        closeSocket(sock, { force: true });
+        closeSocketServer(server);
+      });
+      expect(value).to.deep.equal({ id: 7 });
+    });
+
+    it('has a Node-style face: data, end and close events, bufferedAmount and drain', async () => {
+      const events: string[] = [];
+      let maxBuffered = 0;
+      let drained = false;
+      const big = Buffer.alloc(8 * 1024 * 1024, 1);
+      await runLoop(() => {
+        let received = 0;
+        const server = tcpServer('127.0.0.1', 0, (sock, data) => {
+          received += data.length;
+          if (received === big.length) {
+            closeSocket(sock);
+            closeTcpServer(server);
+          }
+        });
+        const sock = tcpConnect('127.0.0.1', server.port, null, { eventCb: () => {} });
+        sock.on('data', () => events.push('data'));
+        sock.on('end', () => events.push('end'));
+        sock.on('close', () => events.push('close'));
+        sock.on('drain', () => (drained = true));
+        sock.on('connect', () => {
+          const ok = sock.write(big);
+          maxBuffered = sock.bufferedAmount;
+          expect(ok).to.equal(false);
+        });
+      });
+      expect(maxBuffered).to.be.above(0);
+      expect(drained).to.equal(true);
+      expect(events).to.deep.equal(['end', 'close']);
+    });
+
+    it('exitEventLoop closes sockets and servers at once, leaving no Node handle', async () => {
+      const leaks = await resourceBaseline();
+      const start = process.hrtime.bigint();
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, null, { connectCb: () => exitEventLoop() });
+        tcpConnect('127.0.0.1', server.port, never('readCb'), { eventCb: never('eventCb') });
+        tcpConnect('127.0.0.1', server.port, never('readCb'), { eventCb: never('eventCb'), readTimeout: 5 });
+      });
+      expect(secondsSince(start)).to.be.below(2);
+      await leaks.check();
+    });
+
+    it('tcpSend (2012) and initTcpSocket + connectTcpSocket', async () => {
+      const got: string[] = [];
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, (sock, data) => {
+          got.push(data.toString());
+          closeSocket(sock);
+          if (got.length === 2) closeTcpServer(server);
+        }, null);
+        tcpSend('127.0.0.1', server.port, 'sent', null, () => {});
+        const sock = initTcpSocket(null, () => {}, { data: 'init' });
+        expect(connectTcpSocket(sock, '127.0.0.1', server.port)).to.equal(sock);
+      });
+      expect(got.sort()).to.deep.equal(['init', 'sent']);
+    });
+
+  });
