@@ -10,6 +10,7 @@ import os from 'node:os';
 import { FilesystemEacces, FilesystemEnoent, FilesystemEperm, FilesystemError } from './errors';
 import { currentLoop, EventCb, EventLoop } from './event-loop';
 import { LoopHandle } from './handle';
+import { signalEvent } from './signal-event';
 
 export interface FsOptions {
   /** Receives the `FilesystemError`; by default it is thrown (cl-async's `#'error`). */
@@ -29,11 +30,6 @@ const conditionByCode: Record<string, typeof FilesystemError> = {
 export function filesystemError(err: NodeJS.ErrnoException, path?: string): FilesystemError {
   const Condition = (err.code !== undefined && conditionByCode[err.code]) || FilesystemError;
   return new Condition({ code: err.code, errcode: err.errno, errmsg: err.message, cause: err, path: path ?? err.path });
-}
-
-/** cl-async's default `event-cb`, `#'error`: the loop routes the throw as an app error. */
-function signalEvent(condition: unknown): never {
-  throw condition;
 }
 
 /** An fs request in flight: the loop waits for it. */
