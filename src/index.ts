@@ -133,3 +133,86 @@ export type { DnsLookupOptions, DnsServerOptions, ResolveCb, ReverseDnsLookupOpt
 
 export { FsMonitor, mkdtemp, fsWatch, fsUnwatch, fsMonitorClose } from './fs';
 export type { FsOptions, FsWatchCb } from './fs';
+
+export {
+  Streamish,
+  streamish,
+  streamishWrite,
+  closeStreamish,
+  streamishClosedP,
+  checkStreamishOpen,
+} from './streamish';
+export type { Bytes, StreamishCallbacks, StreamishOptions, StreamishWriteOptions, WriteDone } from './streamish';
+export {
+  AsyncSocket,
+  SocketServer,
+  writeSocketData,
+  closeSocket,
+  socketClosedP,
+  checkSocketOpen,
+  socketData,
+  setSocketTimeouts,
+  enableSocket,
+  disableSocket,
+  closeSocketServer,
+  socketServerClosedP,
+} from './socket';
+export type {
+  Direction,
+  EnableOptions,
+  ServerOptions,
+  SocketKind,
+  SocketOptions,
+  SocketOrStream,
+  SocketReadCb,
+  SocketWriteCb,
+  StreamReadCb,
+  WriteSocketDataOptions,
+} from './socket';
+export { tcpConnect, tcpServer, TcpServer, closeTcpServer, tcpServerClosed, tcpSend, initTcpSocket, connectTcpSocket } from './tcp';
+export type { ConnectOptions, StreamConnectOptions, TcpServerOptions } from './tcp';
+export { pipeConnect, pipeServer, PipeServer } from './pipe';
+export { tcpSslConnect, tcpSslServer, initTcpSslSocket } from './tls';
+export type { PemInput, TcpSslServer, TlsConnectOptions, TlsOptions, TlsServerOptions } from './tls';
+export { AsyncStream, AsyncInputStream, AsyncOutputStream, AsyncIoStream, streamSocket } from './async-stream';
+export type { AsyncStreamOptions } from './async-stream';
+
+export { AsyncProcess, spawn, processKill, processInput, processOutput, processErrorOutput } from './process';
+export type { ExitCb, PipeOptions, ProcessStdio, SpawnOptions, StdioMode, StdioResult, StdioSpec, StreamPipeOptions } from './process';
+
+export { httpRequest } from './http/request';
+export type { HttpRequestOptions, HttpRequestValues } from './http/request';
+export type { Content } from './http/request-body';
+export { headerValue, headerValues } from './http/headers';
+export type { Header, HeaderList } from './http/headers';
+export { CookieJar, parseSetCookie, parseCookieDate } from './http/cookies';
+export type { Cookie, CookieInit, CookieJarOptions, SetCookie } from './http/cookies';
+export { urlEncode, encodeParameters } from './http/form';
+export type { FilePart, FormFields, FormValue, Parameters, ParameterValue } from './http/form';
+export { ResponseParser } from './http/parser';
+export type { ResponseHandler, ResponseHead, ResponseParserOptions } from './http/parser';
+export { RequestParser } from './http/request-parser';
+export type { RequestHandler, RequestHead, RequestParserOptions } from './http/request-parser';
+export type { Framing, MessageHandler, WireOptions } from './http/wire';
+export { makeHttpParser } from './http/legacy-parser';
+export type { HttpParserInput, HttpParserResult, MakeHttpParserOptions } from './http/legacy-parser';
+export { httpClientStream, HttpResponseStream } from './http/client-stream';
+export type { HttpClientStreamCb, HttpClientStreamOptions } from './http/client-stream';
+export { httpClient } from './http/client';
+export type { HttpClientOptions, HttpClientRequestCb } from './http/client';
+export {
+  HttpServer,
+  HttpRequest,
+  httpServer,
+  httpResponse,
+  closeHttpServer,
+  httpServerClosed,
+  httpRequestC,
+  httpRequestMethod,
+  httpRequestUri,
+  httpRequestResource,
+  httpRequestQuerystring,
+  httpRequestHeaders,
+  httpRequestBody,
+} from './http/server';
+export type { HttpRequestCb, HttpResponseOptions, HttpServerOptions, ResponseHeaders } from './http/server';
