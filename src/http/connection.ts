@@ -108,6 +108,11 @@ export class HttpConnection {
   /** Responses completed on this connection. */
   private completed = 0;
   private mustClose = false;
+  /** Unref'd with the keep-alive timeout (`park`), until the next request. */
+  private parked = false;
+  /** The read and write timeouts the socket runs with, so an unchanged pair is not set again. */
+  private readTimeout: number | null | undefined = undefined;
+  private writeTimeout: number | null | undefined = undefined;
 
   constructor(origin: Origin, owner: ConnectionOwner, options: ConnectionOptions = {}) {
     this.origin = origin;
@@ -160,8 +165,10 @@ export class HttpConnection {
 
   /** Park an idle connection: it must not keep the loop alive, and the server's hint limits its life. */
   park(keepAliveSeconds: number): void {
+    if (this.parked || this.closed || this.socket.closed) return;
+    this.parked = true;
     unref(this.socket);
-    this.socket.setTimeouts(keepAliveSeconds, null);
+    this.setTimeouts(keepAliveSeconds, null);
   }
 
   /** Close now; unanswered requests fail with `error`. */
@@ -174,8 +181,20 @@ export class HttpConnection {
   // -- writing ---------------------------------------------------------------------------
 
   private activate(d: Dispatch): void {
-    ref(this.socket);
-    if (this.connected) this.socket.setTimeouts(d.readTimeout, d.writeTimeout);
+    if (this.parked) {
+      this.parked = false;
+      ref(this.socket);
+    }
+    // Resetting a timer per request costs a clearTimeout and a setTimeout: skip it when unchanged.
+    if (this.connected && (d.readTimeout !== this.readTimeout || d.writeTimeout !== this.writeTimeout)) {
+      this.setTimeouts(d.readTimeout, d.writeTimeout);
+    }
+  }
+
+  private setTimeouts(read: number | null | undefined, write: number | null | undefined): void {
+    this.readTimeout = read;
+    this.writeTimeout = write;
+    this.socket.setTimeouts(read, write);
   }
 
   private write(d: Dispatch): void {
@@ -238,7 +257,7 @@ export class HttpConnection {
   private readonly onConnect = (): void => {
     this.connected = true;
     const d = this.queue[0];
-    this.socket.setTimeouts(d?.readTimeout, d?.writeTimeout);
+    this.setTimeouts(d?.readTimeout, d?.writeTimeout);
   };
 
   private readonly onRead = (_socket: AsyncSocket, data: Buffer): void => {

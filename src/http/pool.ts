@@ -23,8 +23,11 @@ const DEFAULT_KEEP_ALIVE = 4;
 /** Leave this much of the server's own keep-alive timeout, so we never reuse a dying connection. */
 const KEEP_ALIVE_MARGIN = 1;
 
-/** The pool for `origin` in the current loop. */
-export function poolFor(origin: Origin, options: PoolOptions): OriginPool {
+/**
+ * The pool for `origin` in the current loop. A new pool keeps a copy of `options`, with
+ * `connectionTimeout` (seconds) when they give none.
+ */
+export function poolFor(origin: Origin, options: PoolOptions, connectionTimeout?: number): OriginPool {
   const loop = currentLoop();
   let pools = loop.slots.get(POOLS) as Map<string, OriginPool> | undefined;
   if (pools === undefined) {
@@ -34,7 +37,9 @@ export function poolFor(origin: Origin, options: PoolOptions): OriginPool {
   const key = `${origin.key}|${options.lenient === true ? 'l' : 's'}|${options.maxHeaderSize ?? ''}`;
   let pool = pools.get(key);
   if (pool === undefined) {
-    pool = new OriginPool(loop, origin, options);
+    // Copied here, once per pool: a copy per request cost more than the rest of the lookup.
+    const own = { ...options, connectionTimeout: options.connectionTimeout === undefined ? connectionTimeout : options.connectionTimeout };
+    pool = new OriginPool(loop, origin, own);
     pools.set(key, pool);
   }
   return pool;
@@ -49,6 +54,8 @@ export class OriginPool implements ConnectionOwner {
   private readonly keepAliveTimeout: number;
   /** Seconds the server said it keeps connections (from `Keep-Alive: timeout=N`). */
   private serverKeepAlive = Infinity;
+  /** A `parkIdle` is due on the next turn. */
+  private parking = false;
 
   constructor(
     private readonly loop: EventLoop,
@@ -93,8 +100,20 @@ export class OriginPool implements ConnectionOwner {
       return;
     }
     this.idle.push(connection);
+    // Park on the next turn: a caller that sends its next request from the response's
+    // callbacks takes the connection back first, and unref/ref and two timer resets are saved.
+    if (!this.parking) {
+      this.parking = true;
+      setImmediate(parkIdle, this);
+    }
+  }
+
+  /** @internal */
+  _parkIdle(): void {
+    this.parking = false;
     const hinted = this.serverKeepAlive - KEEP_ALIVE_MARGIN;
-    connection.park(Math.max(0.1, Math.min(this.keepAliveTimeout, hinted)));
+    const seconds = Math.max(0.1, Math.min(this.keepAliveTimeout, hinted));
+    for (const connection of this.idle) connection.park(seconds);
   }
 
   onClosed(connection: HttpConnection, unanswered: Dispatch[], error: Error): void {
@@ -132,4 +151,8 @@ export class OriginPool implements ConnectionOwner {
     this.loop.counters.outgoingHttpConnections++;
     return connection;
   }
+}
+
+function parkIdle(pool: OriginPool): void {
+  pool._parkIdle();
 }

@@ -87,17 +87,29 @@ function fromContent(content: Content, options: BodyOptions): PreparedBody {
  */
 function writerStream(writer: (out: Writable) => unknown): AsyncIterable<Uint8Array | string> {
   const out = new PassThrough();
+  // The writer may fail before anyone reads the stream (the request still connecting or
+  // queued): an 'error' event without a listener would crash the process. The failure is not
+  // lost: iterating an errored stream throws it.
+  out.on('error', () => {});
   const end = (): void => {
     if (!out.writableEnded) out.end();
   };
+  let result: PromiseLike<unknown> | null | undefined;
   try {
-    const result = writer(out) as PromiseLike<unknown> | null | undefined;
-    if (result != null && typeof result.then === 'function') result.then(end, (err: unknown) => out.destroy(asError(err)));
-    else end();
+    result = writer(out) as PromiseLike<unknown> | null | undefined;
   } catch (err) {
-    out.destroy(asError(err));
+    // Nothing was sent yet: the request fails at once.
+    out.destroy();
+    throw bodyFailed(err);
   }
+  if (result != null && typeof result.then === 'function') result.then(end, (err: unknown) => out.destroy(asError(err)));
+  else end();
   return out;
+}
+
+function bodyFailed(err: unknown): HttpError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new HttpError({ code: 'CLASYNC_HTTP_BODY_ERROR', errmsg: `Request body failed: ${message}`, cause: err });
 }
 
 function asError(err: unknown): Error {

@@ -177,6 +177,11 @@ class Exchange implements DispatchHandler {
       signal.addEventListener('abort', onAbort, { once: true });
       this.cleanup = () => signal.removeEventListener('abort', onAbort);
     }
+    if (options.content == null && (options.parameters == null || !parametersInBody(this.method, null))) {
+      // No body to prepare: send now, without a promise, a loop handle and a turn per request.
+      this.send(url, NO_BODY);
+      return;
+    }
     // Building a multipart body stats its files: the loop waits for that too.
     const preparing = new PendingOperation(this.loop, 'http-request');
     prepareBody({ ...options, method: this.method }).then(
@@ -212,10 +217,7 @@ class Exchange implements DispatchHandler {
       throw invalid('CLASYNC_HTTP_PROXY_UNSUPPORTED', 'HTTPS through a proxy (CONNECT tunnel) is not supported yet');
     }
     const origin = proxy ?? originFor(url, options);
-    this.pool = poolFor(origin, {
-      ...options,
-      connectionTimeout: options.connectionTimeout === undefined ? DEFAULT_TIMEOUT : options.connectionTimeout,
-    });
+    this.pool = poolFor(origin, options, DEFAULT_TIMEOUT);
     const d: Dispatch = {
       method: this.method,
       head: this.requestHead(url, body, proxy !== null),
@@ -255,8 +257,8 @@ class Exchange implements DispatchHandler {
       else fields.push(['Content-Length', String(body.contentLength)]);
     }
     let head = `${this.method} ${target} ${options.protocol ?? 'HTTP/1.1'}\r\n`;
-    const replaced = new Set(this.userHeaders.map(([name]) => name.toLowerCase()));
-    for (const [name, value] of fields) if (!replaced.has(name.toLowerCase())) head += `${name}: ${value}\r\n`;
+    const replaced = this.userHeaders.length === 0 ? null : new Set(this.userHeaders.map(([name]) => name.toLowerCase()));
+    for (const [name, value] of fields) if (replaced === null || !replaced.has(name.toLowerCase())) head += `${name}: ${value}\r\n`;
     for (const [name, value] of this.userHeaders) {
       if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) {
         throw invalid('CLASYNC_HTTP_INVALID_HEADER', `Invalid header field: ${JSON.stringify(name)}`);
@@ -354,14 +356,18 @@ class Exchange implements DispatchHandler {
     }
     // An unfinished body is work of the loop: it stays alive until the body ends or is destroyed.
     const reading = new PendingOperation(this.loop, 'http-body');
-    body.once('close', () => reading.close());
+    body.once('close', () => {
+      reading.close();
+      this.cleanup?.();
+    });
     this.settle([body, head.status, head.headers, this.url, connection.socket, this.mustClose(head), head.reason]);
   }
 
   private settle(values: HttpRequestValues): void {
     if (this.settled) return;
     this.settled = true;
-    this.cleanup?.();
+    // A streamed body can still be aborted: the signal is let go when the body closes.
+    if (this.stream === null) this.cleanup?.();
     finish(this.future, ...values);
   }
 
@@ -433,7 +439,9 @@ class ResponseBody extends Readable {
   private received = false;
 
   constructor(private readonly connection: HttpConnection) {
-    super();
+    // As undici's body: a socket read is up to 64 KiB, so a smaller mark pauses the socket (and
+    // resets its read timer) for nearly every chunk.
+    super({ highWaterMark: 64 * 1024 });
   }
 
   complete(trailers: HeaderList | null): void {
