@@ -1,0 +1,95 @@
+// Streaming download: one response of SIZE bytes (Content-Length) read through ours
+// (httpRequest with wantStream) vs undici.request (stream body) vs http.request, each in a fresh
+// process, interleaved. A fast consumer gives MB/s; a slow one (50 MB/s) shows that memory stays
+// flat under back-pressure (peak RSS, sampled every 100 ms).
+//   npx ts-node -T bench/http-stream.ts [--quick] [--rounds N] [--no-pin]
+// Targets: ours ≥ 0.95× undici MB/s; peak RSS within +20 MB of undici's.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchArgs, BenchSpec, median, printReport, runBench } from './harness';
+import { BenchServer, compileBench, removeCompiled, startServer } from './http-server';
+
+const { quick, rounds } = benchArgs();
+const pin = !process.argv.includes('--no-pin');
+const MiB = 2 ** 20;
+const FAST_SIZE = quick ? 256 * MiB : 1024 * MiB;
+const SLOW_SIZE = quick ? 64 * MiB : 256 * MiB;
+const SLOW_RATE = 50;
+const CONTENDERS = ['undici', 'ours-stream', 'http'];
+
+interface Extra {
+  name: string;
+  MBps: number;
+  peakRssMB: number;
+  startRssMB: number;
+  firstHalfPeakMB: number;
+  secondHalfPeakMB: number;
+}
+
+async function main(): Promise<void> {
+  const compiled = compileBench();
+  try {
+    const server = await startServer({ pin, maxSeconds: 900, script: compiled.script('http-server.js') });
+    try {
+      run(compiled.dir, compiled.script('http-client-contender.js'), server);
+    } finally {
+      server.stop();
+    }
+  } finally {
+    removeCompiled(compiled.dir);
+  }
+}
+
+function run(dir: string, script: string, server: BenchServer): void {
+  const undiciVersion = (require('undici/package.json') as { version: string }).version;
+  const core = server.core === null ? null : 0;
+  process.stdout.write(
+    `node ${process.version}, undici ${undiciVersion}, ${os.cpus().length} cores; ` +
+      `server on core ${server.core ?? 'any'}, clients on core ${core ?? 'any'}\n\n`,
+  );
+  const runs = [
+    { label: `fast consumer, ${FAST_SIZE / MiB} MiB`, size: FAST_SIZE, rateMBps: 0, unit: 'MB/s', higherIsBetter: true },
+    { label: `slow consumer (${SLOW_RATE} MB/s), ${SLOW_SIZE / MiB} MiB`, size: SLOW_SIZE, rateMBps: SLOW_RATE, unit: 'peak RSS MiB', higherIsBetter: false },
+  ];
+  for (const [i, r] of runs.entries()) {
+    const statsFile = path.join(dir, `stream-${i}.jsonl`);
+    const spec: BenchSpec = {
+      title: `HTTP streaming download, ${r.label}, one connection (Content-Length, every byte counted)`,
+      script,
+      contenders: CONTENDERS,
+      baseline: 'undici',
+      rounds: rounds ?? (quick ? 2 : 5),
+      params: { mode: 'download', port: server.port, path: `/stream/${r.size}`, size: r.size, connections: 1, rateMBps: r.rateMBps, core, statsFile },
+      unit: r.unit,
+      higherIsBetter: r.higherIsBetter,
+      timeoutMs: 300_000,
+    };
+    const results = runBench(spec, (name, v, round) =>
+      process.stderr.write(`${r.label} round ${round + 1}/${spec.rounds} ${name}: ${v.toFixed(1)} ${r.unit}\n`),
+    );
+    printReport(spec, results);
+    const rows = readFileSync(statsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Extra);
+    process.stdout.write(
+      `\n${'contender'.padEnd(12)}  ${'MB/s'.padStart(7)}  ${'start RSS MiB'.padStart(13)}  ${'peak RSS MiB'.padStart(12)}  ` +
+        `${'peak 1st half'.padStart(13)}  ${'peak 2nd half'.padStart(13)}  (medians)\n`,
+    );
+    for (const name of CONTENDERS) {
+      const mine = rows.filter((x) => x.name === name);
+      const m = (f: (x: Extra) => number): number => median(mine.map(f));
+      process.stdout.write(
+        `${name.padEnd(12)}  ${m((x) => x.MBps).toFixed(0).padStart(7)}  ${m((x) => x.startRssMB).toFixed(1).padStart(13)}  ` +
+          `${m((x) => x.peakRssMB).toFixed(1).padStart(12)}  ${m((x) => x.firstHalfPeakMB).toFixed(1).padStart(13)}  ${m((x) => x.secondHalfPeakMB).toFixed(1).padStart(13)}\n`,
+      );
+    }
+    process.stdout.write('\n');
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
