@@ -50,6 +50,8 @@ export interface NodeErrorContext {
 
 /** A Node error (`err.code`, `err.errno`, `err.syscall`) as a cl-async condition. */
 export function conditionFromNodeError(err: NodeJS.ErrnoException, context: NodeErrorContext = {}): EventError {
+  // Already a condition (raised by a transport of ours, such as a proxy tunnel): keep it.
+  if (err instanceof EventError) return err;
   const code = err.code ?? 'CLASYNC_SOCKET_ERROR';
   const options = {
     socket: context.socket,

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { AsyncIoStream } from './async-stream';
 import { TcpSslError } from './errors';
@@ -34,6 +35,11 @@ export interface TlsOptions {
 export interface TlsConnectOptions extends SocketOptions, TlsOptions {
   /** SNI name and the name the certificate must match (default: `host` when not an IP). */
   servername?: string;
+  /**
+   * Run TLS over this byte stream instead of a TCP connection to the resolved `address:port`
+   * (an HTTP CONNECT tunnel through a proxy, say).
+   */
+  transport?: (address: string, port: number) => Duplex;
 }
 
 export interface TlsServerOptions extends TcpServerOptions, TlsOptions {}
@@ -75,14 +81,19 @@ function tlsConnector(options: TlsConnectOptions): Connector {
   const rejectUnauthorized = options.verify !== false;
   return {
     readyEvent: 'secureConnect',
-    open: (address, port, host) =>
-      tls.connect({
-        host: address,
+    open: (address, port, host) => {
+      const name = options.servername ?? host;
+      const transport = options.transport?.(address, port);
+      return tls.connect({
+        // Over a transport, `host` only names the peer for the certificate check.
+        host: transport === undefined ? address : name,
         port,
+        socket: transport,
         secureContext,
         rejectUnauthorized,
-        servername: options.servername ?? (isIP(host) === 0 ? host : undefined),
-      }),
+        servername: isIP(name) === 0 ? name : undefined,
+      });
+    },
   };
 }
 

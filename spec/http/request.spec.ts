@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +16,7 @@ import {
 } from '../../src/errors';
 import { stats } from '../../src/event-loop';
 import { attach, Future } from '../../src/future/future';
+import { all } from '../../src/future/util';
 import { CookieJar } from '../../src/http/cookies';
 import { headerValue, HeaderList } from '../../src/http/headers';
 import { httpRequest } from '../../src/http/request';
@@ -480,6 +482,33 @@ describe('httpRequest', () => {
       expect(server.connections).to.equal(2);
     });
 
+    it('G07: a body nobody reads holds its connection; the next request opens another', async () => {
+      peer = await httpPeer((req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('x'.repeat(200000)));
+      const server = peer;
+      let second: unknown;
+      await inLoop(() =>
+        attach(httpRequest(server.url, { wantStream: true }), (unread: Readable) =>
+          attach(httpRequest(server.url), (body: unknown) => {
+            second = body;
+            unread.destroy();
+          }),
+        ),
+      );
+      expect(String(second)).to.have.length(200000);
+      expect(server.connections).to.equal(2);
+    });
+
+    it('requests with other pool settings get their own pool', async () => {
+      peer = await httpPeer((req, res) => setTimeout(() => res.end('ok'), 20));
+      const server = peer;
+      await inLoop(() =>
+        attach(httpRequest(server.url, { maxConnections: 1 }), () =>
+          all(Array.from({ length: 4 }, () => httpRequest(server.url, { maxConnections: 4 }))),
+        ),
+      );
+      expect(server.connections).to.equal(5);
+    });
+
     it('does not retry a POST: it fails with HttpEof', async () => {
       peer = await rawPeer((socket, request, index) => {
         if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
@@ -507,6 +536,12 @@ describe('httpRequest', () => {
       const err = await inLoopError(() => httpRequest(peer!.url, { readTimeout: 0.1 }));
       expect(err).to.be.instanceOf(HttpTimeout);
       expect((err as HttpTimeout).code).to.contain('TIMEOUT');
+    });
+
+    it('H03: a body that stalls past readTimeout: HttpTimeout', async () => {
+      peer = await rawPeer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
+      const err = await inLoopError(() => httpRequest(peer!.url, { readTimeout: 0.1 }));
+      expect(err).to.be.instanceOf(HttpTimeout);
     });
 
     it('the server closes mid-body: HttpEof', async () => {
@@ -620,6 +655,65 @@ describe('httpRequest', () => {
       expect(seen).to.match(/^GET http:\/\/example\.invalid:8080\/path\?q=1 HTTP\/1\.1\r\n/);
       expect(seen).to.contain(`Proxy-Authorization: Basic ${Buffer.from('p:w').toString('base64')}`);
       expect(seen).to.contain('Host: example.invalid:8080');
+    });
+
+    /** A CONNECT proxy: opens a TCP connection to the requested authority and splices the two. */
+    async function connectProxy(answer?: string): Promise<Peer & { requests: string[] }> {
+      const requests: string[] = [];
+      const tunnels = new Set<import('node:net').Socket>();
+      const proxy = await rawPeer((socket, request) => {
+        requests.push(request);
+        if (answer !== undefined) return void socket.end(answer);
+        const [, authority] = /^CONNECT (\S+) HTTP\/1\.1\r\n/.exec(request)!;
+        const port = Number(authority.slice(authority.lastIndexOf(':') + 1));
+        const upstream = net.connect(port, '127.0.0.1', () => {
+          socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          socket.removeAllListeners('data');
+          socket.pipe(upstream).pipe(socket);
+        });
+        tunnels.add(upstream);
+        upstream.on('error', () => socket.destroy());
+      });
+      const close = proxy.close;
+      return Object.assign(proxy, {
+        requests,
+        close: async () => {
+          for (const t of tunnels) t.destroy();
+          await close();
+        },
+      });
+    }
+
+    it('sends HTTPS requests through a CONNECT tunnel, verifying the server inside it', async () => {
+      other = await httpsPeer();
+      const proxy = await connectProxy();
+      try {
+        const target = `https://localhost:${other.port}`;
+        const [body] = await inLoop(() =>
+          attach(httpRequest(`${target}/a`, { proxy: `127.0.0.1:${proxy.port}`, proxyBasicAuthorization: ['p', 'w'], ca: join(TLS, 'ca.pem') }), () =>
+            httpRequest(`${target}/b`, { proxy: `127.0.0.1:${proxy.port}`, proxyBasicAuthorization: ['p', 'w'], ca: join(TLS, 'ca.pem') }),
+          ),
+        );
+        expect(body).to.equal('secure /b');
+        expect(proxy.requests, 'one tunnel, reused').to.have.length(1);
+        expect(proxy.requests[0]).to.match(new RegExp(`^CONNECT localhost:${other.port} HTTP/1\\.1\r\n`));
+        expect(proxy.requests[0]).to.contain(`Proxy-Authorization: Basic ${Buffer.from('p:w').toString('base64')}`);
+        const unverified = await inLoopError(() => httpRequest(`${target}/c`, { proxy: `127.0.0.1:${proxy.port}` }));
+        expect(unverified).to.be.instanceOf(TcpSslError);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('a proxy that refuses the tunnel: HttpError CLASYNC_HTTP_PROXY_REFUSED naming the status', async () => {
+      const proxy = await connectProxy('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n');
+      try {
+        const err = await inLoopError(() => httpRequest('https://localhost:1/', { proxy: ['127.0.0.1', proxy.port] }));
+        expect(err).to.be.instanceOf(HttpError).with.property('code', 'CLASYNC_HTTP_PROXY_REFUSED');
+        expect((err as HttpError).message).to.contain('HTTP 407');
+      } finally {
+        await proxy.close();
+      }
     });
   });
 });

@@ -23,6 +23,7 @@ import { tcpConnect } from '../tcp';
 import { tcpSslConnect, TlsOptions } from '../tls';
 import type { HeaderList } from './headers';
 import { ResponseHead, ResponseParser } from './parser';
+import { ConnectTunnel, TunnelTarget } from './tunnel';
 import type { WireOptions } from './wire';
 
 /** Where to connect: the pool keeps one set of connections per distinct `key`. */
@@ -33,6 +34,8 @@ export interface Origin {
   port: number;
   /** TLS settings for `https:` (SNI name, CA, verification). */
   tls?: TlsOptions & { servername?: string };
+  /** Reach the server through this CONNECT tunnel (`host:port` is then the proxy). */
+  tunnel?: TunnelTarget;
   key: string;
 }
 
@@ -127,9 +130,14 @@ export class HttpConnection {
       connectCb: this.onConnect,
       readTimeout: options.connectionTimeout,
     };
+    const tunnel = origin.tunnel;
     this.socket =
       origin.protocol === 'https:'
-        ? tcpSslConnect(origin.host, origin.port, this.onRead, { ...socketOptions, ...origin.tls })
+        ? tcpSslConnect(origin.host, origin.port, this.onRead, {
+            ...socketOptions,
+            ...origin.tls,
+            transport: tunnel && ((address: string, port: number) => new ConnectTunnel(address, port, tunnel)),
+          })
         : tcpConnect(origin.host, origin.port, this.onRead, socketOptions);
   }
 

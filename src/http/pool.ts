@@ -34,7 +34,8 @@ export function poolFor(origin: Origin, options: PoolOptions, connectionTimeout?
     pools = new Map();
     loop.slots.set(POOLS, pools);
   }
-  const key = `${origin.key}|${options.lenient === true ? 'l' : 's'}|${options.maxHeaderSize ?? ''}`;
+  // Requests with other connection settings get their own pool, rather than the first one's.
+  const key = `${origin.key}|${options.lenient === true}|${options.maxHeaderSize}|${options.maxConnections}|${options.pipelining}|${options.keepAliveTimeout}|${options.connectionTimeout}`;
   let pool = pools.get(key);
   if (pool === undefined) {
     // Copied here, once per pool: a copy per request cost more than the rest of the lookup.

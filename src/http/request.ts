@@ -71,7 +71,10 @@ export interface HttpRequestOptions extends PoolOptions, TlsOptions {
   forceBinary?: boolean;
   /** Ask for and undo gzip, deflate and br. */
   decodeContent?: boolean;
-  /** An HTTP proxy: `'host'`, `'host:port'` or `[host, port]` (port 80 by default). */
+  /**
+   * An HTTP proxy: `'host'`, `'host:port'` or `[host, port]` (port 80 by default). `http:`
+   * requests go to it in absolute form; `https:` ones through a CONNECT tunnel.
+   */
   proxy?: string | readonly [string, number] | null;
   proxyBasicAuthorization?: readonly [string, string] | null;
   /** Seconds (default 20, as Drakma's). */
@@ -212,15 +215,13 @@ class Exchange implements DispatchHandler {
     this.url = url;
     this.body = body;
     const { options } = this;
-    const proxy = url.protocol === 'http:' ? proxyOrigin(options.proxy) : null;
-    if (url.protocol === 'https:' && options.proxy != null) {
-      throw invalid('CLASYNC_HTTP_PROXY_UNSUPPORTED', 'HTTPS through a proxy (CONNECT tunnel) is not supported yet');
-    }
-    const origin = proxy ?? originFor(url, options);
+    const origin = originFor(url, options);
+    // Plain HTTP through a proxy sends the absolute URI to the proxy itself.
+    const forwarding = url.protocol === 'http:' && options.proxy != null;
     this.pool = poolFor(origin, options, DEFAULT_TIMEOUT);
     const d: Dispatch = {
       method: this.method,
-      head: this.requestHead(url, body, proxy !== null),
+      head: this.requestHead(url, body, forwarding),
       body: body.body,
       chunked: body.chunked,
       idempotent: IDEMPOTENT.has(this.method) && body.replayable,
@@ -478,11 +479,18 @@ function parseUrl(uri: string | URL): URL {
   return url;
 }
 
+/**
+ * Where to connect for `url`: the server itself; a forwarding proxy for `http:`; or, for
+ * `https:`, the proxy with a CONNECT tunnel to the server and TLS inside it.
+ */
 function originFor(url: URL, options: HttpRequestOptions): Origin {
   const host = connectHost(url);
   const port = portOf(url);
-  const protocol = url.protocol as Origin['protocol'];
-  if (protocol === 'http:') return { protocol, host, port, key: `http://${host}:${port}` };
+  const proxy = proxyAddress(options.proxy);
+  if (url.protocol === 'http:') {
+    if (proxy === null) return { protocol: 'http:', host, port, key: `http://${host}:${port}` };
+    return { protocol: 'http:', host: proxy.host, port: proxy.port, key: `proxy://${proxy.host}:${proxy.port}` };
+  }
   const tls = {
     ca: options.ca,
     verify: options.verify,
@@ -490,12 +498,24 @@ function originFor(url: URL, options: HttpRequestOptions): Origin {
     key: options.key,
     password: options.password,
     ciphers: options.ciphers,
+    servername: host,
   };
   const identity = [tls.verify !== false, tls.ca, tls.certificate, tls.key, tls.ciphers].map((v) => String(v ?? '')).join('|');
-  return { protocol, host, port, tls, key: `https://${host}:${port}|${identity}` };
+  const key = `https://${host}:${port}|${identity}`;
+  if (proxy === null) return { protocol: 'https:', host, port, tls, key };
+  const authorization = options.proxyBasicAuthorization ? basicAuthorization(options.proxyBasicAuthorization) : undefined;
+  return {
+    protocol: 'https:',
+    host: proxy.host,
+    port: proxy.port,
+    tls,
+    tunnel: { authority: `${url.hostname}:${port}`, authorization },
+    key: `${key}|via ${proxy.host}:${proxy.port}|${authorization ?? ''}`,
+  };
 }
 
-function proxyOrigin(proxy: HttpRequestOptions['proxy']): Origin | null {
+/** `'host'`, `'host:port'` or `[host, port]`; the port is 80 by default. */
+function proxyAddress(proxy: HttpRequestOptions['proxy']): { host: string; port: number } | null {
   if (proxy == null) return null;
   let host: string;
   let port = 80;
@@ -506,8 +526,7 @@ function proxyOrigin(proxy: HttpRequestOptions['proxy']): Origin | null {
   } else {
     [host, port] = proxy;
   }
-  host = host.replace(/^\[|\]$/g, '');
-  return { protocol: 'http:', host, port, key: `proxy://${host}:${port}` };
+  return { host: host.replace(/^\[|\]$/g, ''), port };
 }
 
 function headerPairs(headers: HttpRequestOptions['additionalHeaders']): Array<readonly [string, string]> {
