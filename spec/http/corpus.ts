@@ -658,7 +658,7 @@ export const corpus: CorpusCase[] = [
   {
     id: 'G07',
     title: 'caller never reads the body',
-    skip: 'client pool policy (drain or destroy before reuse); the parser delivers every slice as it arrives',
+    skip: 'client pool policy (drain or destroy before reuse): request.spec.ts "G07"',
     variants: [],
   },
 
@@ -676,8 +676,8 @@ export const corpus: CorpusCase[] = [
       errorCase(OK + 'X: a\x00' + 'a'.repeat(100) + '\r\n\r\n', 'HPE_INVALID_HEADER_TOKEN', { maxHeaderSize: 64 }),
     ],
   },
-  { id: 'H02', title: 'headers trickle past headersTimeout', skip: 'a client timer, not wire syntax', variants: [] },
-  { id: 'H03', title: 'body stalls past bodyTimeout', skip: 'a client timer, not wire syntax', variants: [] },
+  { id: 'H02', title: 'headers trickle past headersTimeout', skip: 'a client timer: request.spec.ts "H02"', variants: [] },
+  { id: 'H03', title: 'body stalls past bodyTimeout', skip: 'a client timer (readTimeout): request.spec.ts "H03"', variants: [] },
   {
     id: 'H04',
     title: '100 KiB chunk extension',
@@ -692,7 +692,7 @@ export const corpus: CorpusCase[] = [
     title: 'huge trailers counted against maxHeaderSize',
     variants: [{ input: CHUNKED + `0\r\nX-T: ${'t'.repeat(17 * 1024)}\r\n\r\n`, expect: [head(200), error('HPE_HEADER_OVERFLOW')] }],
   },
-  { id: 'H06', title: 'body larger than maxResponseSize', skip: 'an optional client limit on the assembled body', variants: [] },
+  { id: 'H06', title: 'body larger than maxResponseSize', skip: 'a client limit on the assembled body: request.spec.ts "H06"', variants: [] },
   {
     id: 'H07',
     title: 'chunked + Content-Encoding gzip: de-chunked, the gzip bytes passed on untouched',

@@ -538,6 +538,28 @@ describe('httpRequest', () => {
       expect((err as HttpTimeout).code).to.contain('TIMEOUT');
     });
 
+    it('H02: headers trickling past headersTimeout: HttpTimeout, though each byte beat readTimeout', async () => {
+      const head = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
+      const timers: NodeJS.Timeout[] = [];
+      peer = await rawPeer((socket) => {
+        for (let i = 0; i < head.length; i++) timers.push(setTimeout(() => socket.writable && socket.write(head[i]), i * 20));
+      });
+      try {
+        const err = await inLoopError(() => httpRequest(peer!.url, { readTimeout: 0.2, headersTimeout: 0.3 }));
+        expect(err).to.be.instanceOf(HttpTimeout).with.property('code', 'CLASYNC_HTTP_HEADERS_TIMEOUT');
+      } finally {
+        timers.forEach(clearTimeout);
+      }
+    });
+
+    it('H06: a buffered body over maxResponseSize fails and closes the connection', async () => {
+      peer = await httpPeer((req, res) => res.end(Buffer.alloc(300000)));
+      const err = await inLoopError(() => httpRequest(peer!.url, { maxResponseSize: 100000 }));
+      expect(err).to.be.instanceOf(HttpError).with.property('code', 'CLASYNC_HTTP_RESPONSE_TOO_LARGE');
+      const [body] = await inLoop(() => httpRequest(peer!.url, { maxResponseSize: 300000 }));
+      expect((body as Buffer).length).to.equal(300000);
+    });
+
     it('H03: a body that stalls past readTimeout: HttpTimeout', async () => {
       peer = await rawPeer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
       const err = await inLoopError(() => httpRequest(peer!.url, { readTimeout: 0.1 }));

@@ -7,7 +7,7 @@
  * arrive and the body is a Readable with back-pressure on the socket.
  */
 import { Readable, Transform } from 'node:stream';
-import { HttpError } from '../errors';
+import { HttpError, HttpTimeout } from '../errors';
 import { currentLoop, EventLoop } from '../event-loop';
 import { Future, finish, makeFuture, signalError } from '../future/future';
 import { PendingOperation } from '../handle';
@@ -83,6 +83,13 @@ export interface HttpRequestOptions extends PoolOptions, TlsOptions {
   readTimeout?: number | null;
   /** Seconds without write progress (default 20). */
   writeTimeout?: number | null;
+  /**
+   * Seconds from sending the request to the end of the response's header section, however
+   * slowly it trickles in (`readTimeout` only limits the silence between bytes). Default: none.
+   */
+  headersTimeout?: number | null;
+  /** Largest body kept in memory, in bytes (decoded); beyond it the request fails. Default: none. Not for `wantStream`. */
+  maxResponseSize?: number | null;
   /** Send the URI as written, without normalising it. */
   preserveUri?: boolean;
   signal?: AbortSignal | null;
@@ -147,6 +154,8 @@ class Exchange implements DispatchHandler {
   private connection: HttpConnection | null = null;
   private following: URL | null = null;
   private chunks: Buffer[] = [];
+  private size = 0;
+  private headersTimer: NodeJS.Timeout | null = null;
   private decoder: Transform | null = null;
   private stream: ResponseBody | null = null;
   private cleanup: (() => void) | null = null;
@@ -232,6 +241,24 @@ class Exchange implements DispatchHandler {
     };
     this.dispatch = d;
     this.pool.dispatch(d);
+    const headersTimeout = options.headersTimeout;
+    if (headersTimeout != null && headersTimeout > 0) {
+      this.headersTimer = setTimeout(() => this.loop.enter(() => this.headersLate(headersTimeout)), headersTimeout * 1000).unref();
+    }
+  }
+
+  private headersLate(seconds: number): void {
+    this.headersTimer = null;
+    this.abort(
+      new HttpTimeout({ code: 'CLASYNC_HTTP_HEADERS_TIMEOUT', errmsg: `No complete response header section within ${seconds} s` }),
+    );
+  }
+
+  private stopHeadersTimer(): void {
+    if (this.headersTimer !== null) {
+      clearTimeout(this.headersTimer);
+      this.headersTimer = null;
+    }
   }
 
   private requestHead(url: URL, body: PreparedBody, viaProxy: boolean): string {
@@ -272,6 +299,7 @@ class Exchange implements DispatchHandler {
   // -- the response (DispatchHandler) ------------------------------------------------------
 
   onHeaders(head: ResponseHead, connection: HttpConnection): void {
+    this.stopHeadersTimer();
     this.head = head;
     this.connection = connection;
     this.pool!.noteResponse(head);
@@ -292,7 +320,7 @@ class Exchange implements DispatchHandler {
   }
 
   private collectDecoded(decoder: Transform, connection: HttpConnection): void {
-    decoder.on('data', (chunk: Buffer) => this.chunks.push(chunk));
+    decoder.on('data', (chunk: Buffer) => this.keep(chunk));
     decoder.on('error', (err) => {
       const failure = decodeFailed(err);
       this.fail(failure);
@@ -304,8 +332,22 @@ class Exchange implements DispatchHandler {
     if (this.following !== null) return true;
     if (this.stream !== null) return this.stream.push(chunk);
     if (this.decoder !== null) return this.decoder.write(chunk) || this.waitForDecoder();
-    this.chunks.push(chunk);
+    this.keep(chunk);
     return true;
+  }
+
+  /** Keep a piece of a buffered body, within `maxResponseSize`. */
+  private keep(chunk: Buffer): void {
+    this.size += chunk.length;
+    const max = this.options.maxResponseSize;
+    if (max == null || this.size <= max) {
+      this.chunks.push(chunk);
+      return;
+    }
+    this.chunks = [];
+    const err = new HttpError({ code: 'CLASYNC_HTTP_RESPONSE_TOO_LARGE', errmsg: `Response body larger than maxResponseSize (${max} bytes)` });
+    this.fail(err);
+    this.connection?.destroy(err);
   }
 
   onComplete(trailers: HeaderList | null): void {
@@ -367,6 +409,7 @@ class Exchange implements DispatchHandler {
   private settle(values: HttpRequestValues): void {
     if (this.settled) return;
     this.settled = true;
+    this.stopHeadersTimer();
     // A streamed body can still be aborted: the signal is let go when the body closes.
     if (this.stream === null) this.cleanup?.();
     finish(this.future, ...values);
@@ -375,6 +418,7 @@ class Exchange implements DispatchHandler {
   private fail(err: unknown): void {
     if (this.settled) return;
     this.settled = true;
+    this.stopHeadersTimer();
     this.cleanup?.();
     signalError(this.future, err);
   }
