@@ -1,18 +1,12 @@
-import net from 'node:net';
 import { expect } from 'chai';
-import { AsyncIoStream } from '../src/async-stream';
 import {
   EventError,
-  SocketAddressInUse,
   SocketClosed,
   SocketEof,
-  SocketRefused,
   StreamishClosed,
   TcpEof,
-  TcpRefused,
-  TcpServerBindError,
 } from '../src/errors';
-import { delay, withDelay } from '../src/event';
+import { delay } from '../src/event';
 import { currentLoop, EventLoop, exitEventLoop, stats } from '../src/event-loop';
 import {
   AsyncSocket,
@@ -25,18 +19,9 @@ import {
   socketData,
   writeSocketData,
 } from '../src/socket';
-import { closeTcpServer, connectTcpSocket, initTcpSocket, tcpConnect, tcpSend, tcpServer, TcpServer } from '../src/tcp';
-import { calledOnce, loopError, never, runLoop, secondsSince } from './support/loop';
+import { closeTcpServer, connectTcpSocket, initTcpSocket, tcpConnect, tcpSend, tcpServer } from '../src/tcp';
+import { never, runLoop, secondsSince } from './support/loop';
 import { resourceBaseline } from './support/sockets';
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('socket', () => {
     it('calls run inside the loop that made the server, for accepted sockets too', async () => {

@@ -1,42 +1,22 @@
-import net from 'node:net';
 import { expect } from 'chai';
 import { AsyncIoStream } from '../src/async-stream';
 import {
   EventError,
   SocketAddressInUse,
-  SocketClosed,
-  SocketEof,
   SocketRefused,
-  StreamishClosed,
-  TcpEof,
   TcpRefused,
   TcpServerBindError,
 } from '../src/errors';
 import { delay, withDelay } from '../src/event';
-import { currentLoop, EventLoop, exitEventLoop, stats } from '../src/event-loop';
 import {
   AsyncSocket,
   closeSocket,
-  closeSocketServer,
-  disableSocket,
-  enableSocket,
-  setSocketTimeouts,
   socketClosedP,
-  socketData,
   writeSocketData,
 } from '../src/socket';
-import { closeTcpServer, connectTcpSocket, initTcpSocket, tcpConnect, tcpSend, tcpServer, TcpServer } from '../src/tcp';
+import { closeTcpServer, tcpConnect, tcpServer, TcpServer } from '../src/tcp';
 import { calledOnce, loopError, never, runLoop, secondsSince } from './support/loop';
-import { resourceBaseline } from './support/sockets';
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, resourceBaseline } from './support/sockets';
 
 describe('tcp', () => {
   describe('cl-async TCP suite', () => {
@@ -91,7 +71,7 @@ describe('tcp', () => {
     }
 
     it('tcp-connect-fail: a closed port is SocketRefused, to eventCb exactly once, and escapes when rethrown', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const eventCb = calledOnce((ev: unknown) => {
         throw ev;
       });

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { SocketClosed, SocketEof, SocketRefused, SocketReset, SocketTimeout, TcpTimeout } from '../../src/errors';
 import { delay, interval } from '../../src/event';
-import { AsyncSocket, closeSocket, setSocketTimeouts, socketClosedP, writeSocketData } from '../../src/socket';
+import { AsyncSocket, closeSocket, socketClosedP, writeSocketData } from '../../src/socket';
 import { closeTcpServer, tcpConnect, tcpServer } from '../../src/tcp';
 import { calledOnce, loopError, never, runLoop, secondsSince } from '../support/loop';
 import { resourceBaseline, settle } from '../support/sockets';

@@ -18,7 +18,7 @@ import {
   tap,
   withPromise,
 } from '../../src/future/util';
-import { captureUnhandled, gen, sleep } from './helpers';
+import { captureUnhandled, gen } from './helpers';
 
 const D = 20; // ms, blackbird's 0.1 s
 

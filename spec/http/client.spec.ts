@@ -1,20 +1,11 @@
 import { expect } from 'chai';
-import net from 'node:net';
 import { HttpEof, HttpParseError, HttpRefused, HttpTimeout } from '../../src/errors';
 import { headerValue, HeaderList } from '../../src/http/headers';
 import { httpClient } from '../../src/http/client';
 import { closeHttpServer, HttpRequest, httpResponse, httpServer } from '../../src/http/server';
 import { calledOnce, never, runLoop } from '../support/loop';
+import { freePort } from '../support/sockets';
 import { rawPeer, Peer } from './support';
-
-/** A local port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('httpClient (2012 HTTP module)', () => {
   let peer: Peer | undefined;
@@ -51,7 +42,7 @@ describe('httpClient (2012 HTTP module)', () => {
   });
 
   it('cl-async test: http-connect-fail (a closed local port): HttpRefused reaches eventCb once', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const eventCb = calledOnce((ev: unknown) => {
       expect(ev).to.be.instanceOf(HttpRefused);
       expect((ev as HttpRefused).code).to.equal('ECONNREFUSED');

@@ -17,22 +17,12 @@
  */
 import { Readable } from 'node:stream';
 import { AsyncIoStream } from '../async-stream';
-import {
-  EventInfo,
-  HttpEof,
-  HttpError,
-  HttpParseError,
-  HttpRefused,
-  HttpTimeout,
-  SocketEof,
-  SocketRefused,
-  SocketReset,
-  SocketTimeout,
-} from '../errors';
+import { EventInfo, HttpEof, HttpError, HttpParseError, SocketEof } from '../errors';
 import { currentLoop, EventCb, EventLoop } from '../event-loop';
 import type { AsyncSocket } from '../socket';
 import { connectTcpSocket, initTcpSocket } from '../tcp';
 import { initTcpSslSocket, TlsOptions } from '../tls';
+import { httpConditionOf } from './conditions';
 import { ResponseParser, type ResponseHandler } from './parser';
 import { connectHost, portOf } from './url';
 import type { WriteDone } from '../streamish';
@@ -202,22 +192,10 @@ class StreamExchange implements ResponseHandler {
       this.settle(new HttpEof({ socket: this.socket, errmsg, cause }));
       return;
     }
-    this.settle(this.condition(event));
+    // HttpParseError (from `fail`), DNS and TLS failures keep their condition.
+    this.settle(httpConditionOf(event, this.socket, this.connected));
   };
 
-  private condition(event: EventInfo): unknown {
-    const socket = this.socket;
-    const cause = event;
-    if (event instanceof SocketTimeout) {
-      return this.connected
-        ? new HttpTimeout({ socket, errmsg: 'HTTP stream client timed out', cause })
-        : new HttpTimeout({ socket, code: 'CLASYNC_HTTP_CONNECT_TIMEOUT', errmsg: 'HTTP stream client timed out connecting', cause });
-    }
-    if (event instanceof SocketRefused) return new HttpRefused({ socket, errmsg: event.message, cause });
-    if (event instanceof SocketReset) return new HttpEof({ socket, code: 'ECONNRESET', errmsg: 'HTTP stream client: connection reset by peer', cause });
-    // HttpParseError (from `fail`), DNS and TLS failures as they are.
-    return event;
-  }
 
   // -- the parser's events: only the end of the response matters --------------------------------
 

@@ -6,17 +6,7 @@
  * Its owner (the pool) learns two things: the connection is free again (`onFree`), or it
  * closed (`onClosed`, with the requests it leaves unanswered).
  */
-import {
-  EventInfo,
-  HttpEof,
-  HttpError,
-  HttpRefused,
-  HttpTimeout,
-  SocketEof,
-  SocketRefused,
-  SocketReset,
-  SocketTimeout,
-} from '../errors';
+import { EventInfo, HttpEof, HttpError, SocketEof } from '../errors';
 import { ref, unref } from '../event-loop';
 import { AsyncSocket } from '../socket';
 import { tcpConnect } from '../tcp';
@@ -24,6 +14,7 @@ import { tcpSslConnect, TlsOptions } from '../tls';
 import type { HeaderList } from './headers';
 import { ResponseHead, ResponseParser } from './parser';
 import { ConnectTunnel, TunnelTarget } from './tunnel';
+import { httpConditionOf } from './conditions';
 import type { WireOptions } from './wire';
 
 /** Where to connect: the pool keeps one set of connections per distinct `key`. */
@@ -113,6 +104,8 @@ export class HttpConnection {
   private mustClose = false;
   /** Unref'd with the keep-alive timeout (`park`), until the next request. */
   private parked = false;
+  /** The parser paused after a response that left nothing outstanding (see `onMessageComplete`). */
+  private caughtUp = false;
   /** The read and write timeouts the socket runs with, so an unchanged pair is not set again. */
   private readTimeout: number | null | undefined = undefined;
   private writeTimeout: number | null | undefined = undefined;
@@ -271,11 +264,28 @@ export class HttpConnection {
   private readonly onRead = (_socket: AsyncSocket, data: Buffer): void => {
     if (this.queue.length > 0) this.answering = true;
     try {
-      this.parser.execute(data);
+      const used = this.parser.execute(data);
+      if (this.caughtUp) this.afterCaughtUp(data.subarray(used));
     } catch (err) {
       this.destroy(err as Error);
     }
   };
+
+  /**
+   * `rest` arrived together with a response that left no request outstanding, so no request
+   * can have asked for it, even one sent since from that response's callback: beyond stray
+   * line ends it is an unsolicited response, and the connection is poisoned.
+   */
+  private afterCaughtUp(rest: Buffer): void {
+    this.caughtUp = false;
+    this.parser.resume();
+    if (rest.length === 0 || this.closed) return;
+    if (rest.every((b) => b === 13 || b === 10)) {
+      this.parser.execute(rest);
+      return;
+    }
+    throw new HttpParseError({ socket: this.socket, code: 'HPE_UNSOLICITED_RESPONSE', errmsg: 'Response received while no request is outstanding' });
+  }
 
   private readonly onEvent = (event: EventInfo): void => {
     if (this.closed) return;
@@ -288,24 +298,8 @@ export class HttpConnection {
         return;
       }
     }
-    this.closeWith(this.httpCondition(event));
+    this.closeWith(httpConditionOf(event, this.socket, this.connected));
   };
-
-  private httpCondition(event: EventInfo): Error {
-    const socket = this.socket;
-    const cause = event;
-    if (event instanceof SocketTimeout) {
-      return this.connected
-        ? new HttpTimeout({ socket, errmsg: 'HTTP read or write timed out', cause })
-        : new HttpTimeout({ socket, code: 'CLASYNC_HTTP_CONNECT_TIMEOUT', errmsg: 'HTTP connection timed out', cause });
-    }
-    if (event instanceof SocketRefused) return new HttpRefused({ socket, errmsg: event.message, cause });
-    if (event instanceof SocketEof || event instanceof SocketReset) {
-      return new HttpEof({ socket, code: event.code === 'ECONNRESET' ? 'ECONNRESET' : undefined, cause });
-    }
-    // DNS and TLS failures keep their own condition.
-    return event;
-  }
 
   private closeWith(error: Error): void {
     if (this.closed) return;
@@ -356,6 +350,11 @@ export class HttpConnection {
     const d = this.queue.shift()!;
     this.completed++;
     this.answering = false;
+    if (this.queue.length === 0) {
+      // Stop at this response's end, before a request made from its callbacks goes out.
+      this.caughtUp = true;
+      this.parser.pause();
+    }
     // Free the connection before the caller hears of the response, so a request it makes
     // from its callback can reuse it.
     if (this.queue.length > 0) this.activate(this.queue[0]);
