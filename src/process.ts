@@ -19,16 +19,7 @@ import { currentLoop, EventCb, EventLoop } from './event-loop';
 import { filesystemError } from './fs';
 import { LoopHandle } from './handle';
 import { signalEvent } from './signal-event';
-import {
-  AsyncSocket,
-  beginConnect,
-  initSocket,
-  SocketOptions,
-  socketOf,
-  socketOrStream,
-  SocketReadCb,
-  StreamReadCb,
-} from './socket';
+import { adoptSocket, AsyncSocket, SocketOptions, socketOf, SocketReadCb, StreamReadCb } from './socket';
 
 /**
  * Pipe options (`pipeConnect`'s): `readCb(pipe, bytes)`, `eventCb`, `data`, `writeCb`,
@@ -170,7 +161,7 @@ export function spawn<I extends StdioMode = 'ignore', O extends StdioMode = 'ign
     const cause = err as NodeJS.ErrnoException;
     throw typeof cause.errno === 'number' ? filesystemError(cause, path) : err;
   }
-  const stdio = specs.map((spec, fd) => (spec.mode === 'pipe' || spec.mode === 'stream' ? adoptPipe(child.stdio[fd] as NodeSocket, spec) : null));
+  const stdio = specs.map((spec, fd) => (spec.mode === 'pipe' || spec.mode === 'stream' ? adoptSocket('pipe', child.stdio[fd] as NodeSocket, spec.options.readCb ?? null, { ...spec.options, stream: spec.mode === 'stream' }) : null));
   const proc = new AsyncProcess(loop, child, stdio, path, options.exitCb ?? null, options.eventCb ?? signalEvent);
   return [proc, ...stdio] as [AsyncProcess, StdioResult<I>, StdioResult<O>, StdioResult<E>];
 }
@@ -236,13 +227,6 @@ function nodeStdio(spec: NormalStdio): 'ignore' | 'inherit' | 'pipe' {
  * The adapter to the socket layer: a child's stdio pipe, already connected, becomes one of
  * our pipe sockets (not counted in `stats()`), returned as its stream for `'stream'`.
  */
-function adoptPipe(nodeSocket: NodeSocket, spec: NormalStdio): AsyncSocket | AsyncIoStream {
-  const options: SocketOptions = { ...spec.options, stream: spec.mode === 'stream' };
-  const socket = initSocket('pipe', spec.options.readCb ?? null, options);
-  beginConnect(socket);
-  socket._attach(nodeSocket, null);
-  return socketOrStream(socket, options);
-}
 
 /**
  * Fail at the call, as exec would in the child: a missing working directory, or a program

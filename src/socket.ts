@@ -143,6 +143,19 @@ export function socketOrStream(socket: AsyncSocket, options: SocketOptions): Asy
   return options.stream === true ? socket.stream! : socket;
 }
 
+/**
+ * Take over an already-connected Node socket (a child process's stdio pipe, say) as a
+ * cl-async socket, as cl-async's `:fd` option does. Returns the socket, or its stream with
+ * `stream: true`.
+ * @internal
+ */
+export function adoptSocket(kind: SocketKind, nodeSocket: NodeSocket, readCb: AnyReadCb | null, options: SocketOptions): AsyncSocket | AsyncIoStream {
+  const socket = initSocket(kind, readCb, options);
+  beginConnect(socket);
+  socket._attach(nodeSocket, null);
+  return socketOrStream(socket, options);
+}
+
 /** The socket of a socket or stream argument. @internal */
 export function socketOf(target: SocketOrStream): AsyncSocket {
   return target instanceof AsyncStream ? target.socket : target;
