@@ -6,7 +6,7 @@
  * Its owner (the pool) learns two things: the connection is free again (`onFree`), or it
  * closed (`onClosed`, with the requests it leaves unanswered).
  */
-import { EventInfo, HttpEof, HttpError, SocketEof } from '../errors';
+import { EventInfo, HttpEof, HttpError, HttpParseError, SocketEof } from '../errors';
 import { ref, unref } from '../event-loop';
 import { AsyncSocket } from '../socket';
 import { tcpConnect } from '../tcp';
