@@ -31,8 +31,10 @@ export function poolFor(origin: Origin, options: PoolOptions, connectionTimeout?
   const loop = currentLoop();
   let pools = loop.slots.get(POOLS) as Map<string, OriginPool> | undefined;
   if (pools === undefined) {
-    pools = new Map();
-    loop.slots.set(POOLS, pools);
+    const created = new Map<string, OriginPool>();
+    pools = created;
+    loop.slots.set(POOLS, created);
+    loop.addExitCallback(() => created.forEach((pool) => pool._loopExit()));
   }
   // Requests with other connection settings get their own pool, rather than the first one's.
   const key = `${origin.key}|${options.lenient === true}|${options.maxHeaderSize}|${options.maxConnections}|${options.pipelining}|${options.keepAliveTimeout}|${options.connectionTimeout}`;
@@ -115,6 +117,16 @@ export class OriginPool implements ConnectionOwner {
     const hinted = this.serverKeepAlive - KEEP_ALIVE_MARGIN;
     const seconds = Math.max(0.1, Math.min(this.keepAliveTimeout, hinted));
     for (const connection of this.idle) connection.park(seconds);
+  }
+
+  /**
+   * @internal The loop is finishing and closes every socket itself, without the events that
+   * would reach `onClosed`: stop counting the connections now.
+   */
+  _loopExit(): void {
+    this.loop.counters.outgoingHttpConnections -= this.connections.size;
+    this.connections.clear();
+    this.idle.length = 0;
   }
 
   onClosed(connection: HttpConnection, unanswered: Dispatch[], error: Error): void {
