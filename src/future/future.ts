@@ -9,15 +9,24 @@
  * Both faces register on the same listener list, so registration order is kept across them.
  */
 
+// `_bits` packs the state and the flags into one small integer.
+const STATE = 3; // mask
 const PENDING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
 const FORWARDED = 3; // listeners moved to `_value`, the future this one forwards to
-
-const LOCKED = 1; // adopting a foreign thenable: later finish/signalError are ignored
-const HANDLED = 2; // someone listened; suppresses the unhandled-error report
-const DEFERRED = 4; // settled, but `Future.finishHook` has not run the listeners yet
-const SILENCED = 8; // its error was taken by a handler-case clause: never reported, nor downstream
+const LOCKED = 4; // adopting a foreign thenable: later finish/signalError are ignored
+const HANDLED = 8; // someone listened; suppresses the unhandled-error report
+const DEFERRED = 16; // settled, but `Future.finishHook` has not run the listeners yet
+const SILENCED = 32; // its error was taken by a handler-case clause: never reported, nor downstream
+const LISTENED = 64; // the inline listener slot is taken
+const ASYNC_1 = 128; // ... by a Promise-face listener
+// Settling in tail position of `_invoke`: on settling, set READY instead of running the
+// listeners, and `_drive` runs them next without recursing. Flags on the future, not module
+// variables, because storing a young future into the (old) module context costs a write barrier.
+const TAIL = 256;
+const READY = 512;
+const MULTI = 1024; // fulfilled with other than exactly one value: `_value` holds them all
 
 const ASYNC = 1; // listener mode: Promise face (microtask, first value only)
 
@@ -49,39 +58,47 @@ export interface FutureOptions {
   reattachCallbacks?: boolean;
 }
 
+type FinishHook = (run: () => void) => void;
+let finishHook: FinishHook | null = null;
+let debugOnError = false;
+
 export class Future<T = any> implements PromiseLike<T> {
   /** Receives every errored future nobody listened to, one macrotask after it errored. */
   static onUnhandledError: UnhandledErrorHandler = reportToStderr;
+  // The two switches live in module variables: the hot paths read those much faster than static
+  // properties of the class.
   /** When set, runs each settlement's listeners (blackbird's `*promise-finish-hook*`). */
-  static finishHook: ((run: () => void) => void) | null = null;
+  static get finishHook(): FinishHook | null {
+    return finishHook;
+  }
+  static set finishHook(hook: FinishHook | null) {
+    finishHook = hook;
+  }
   /** When true, errors thrown by callbacks and executors propagate instead of rejecting. */
-  static debugOnError = false;
+  static get debugOnError(): boolean {
+    return debugOnError;
+  }
+  static set debugOnError(on: boolean) {
+    debugOnError = on;
+  }
 
   // Fields are assigned in the constructor (not as class fields) so V8 builds one fast shape.
   declare readonly name: string | undefined;
-  private declare _state: number;
-  private declare _flags: number;
-  private declare _value: any; // first value, error, or forward target
-  private declare _values: unknown[] | undefined; // all values when there are not exactly one
-  // The first listener lives inline; the rest go to `_more` four slots each.
-  private declare _count: number;
+  private declare _bits: number; // state and flags
+  private declare _value: any; // the value (all values with MULTI), error, or forward target
+  // The first listener lives inline (its mode in `_bits`); the rest go to `_more` four slots each.
   private declare _onF: Fn | undefined;
   private declare _onR: Fn | undefined;
   private declare _child: Future | undefined;
-  private declare _mode: number;
   private declare _more: unknown[] | undefined;
 
   constructor(opts?: FutureOptions) {
     this.name = opts?.name;
-    this._state = PENDING;
-    this._flags = 0;
+    this._bits = PENDING;
     this._value = undefined;
-    this._values = undefined;
-    this._count = 0;
     this._onF = undefined;
     this._onR = undefined;
     this._child = undefined;
-    this._mode = 0;
     this._more = undefined;
   }
 
@@ -92,7 +109,7 @@ export class Future<T = any> implements PromiseLike<T> {
    * sole `Values` argument is spread. Ignored once settled, forwarded or adopting.
    */
   finish(...values: unknown[]): this {
-    if (this._state === PENDING && !(this._flags & LOCKED)) {
+    if ((this._bits & (STATE | LOCKED)) === PENDING) {
       if (values.length === 1) this._resolve(values[0]);
       else this._resolveMany(values);
     }
@@ -101,7 +118,7 @@ export class Future<T = any> implements PromiseLike<T> {
 
   /** Reject with `err` (any value, even `undefined`). Ignored once settled. */
   signalError(err: unknown): this {
-    if (this._state === PENDING && !(this._flags & LOCKED)) this._reject(err);
+    if ((this._bits & (STATE | LOCKED)) === PENDING) this._reject(err);
     return this;
   }
 
@@ -178,78 +195,81 @@ export class Future<T = any> implements PromiseLike<T> {
 
   /** The future this one forwards to, followed to the end of the chain (itself if none). */
   lookupForwarded(): Future {
-    if (this._state !== FORWARDED) return this;
+    if ((this._bits & STATE) !== FORWARDED) return this;
     let end: Future = this._value;
-    while (end._state === FORWARDED) end = end._value;
+    while ((end._bits & STATE) === FORWARDED) end = end._value;
     this._value = end; // path compression keeps long chains cheap
     return end;
   }
 
   get state(): 'pending' | 'fulfilled' | 'rejected' {
-    const s = this.lookupForwarded()._state;
+    const s = this.lookupForwarded()._bits & STATE;
     return s === FULFILLED ? 'fulfilled' : s === REJECTED ? 'rejected' : 'pending';
   }
 
   /** True once finished with values (following forwarding). */
   get finished(): boolean {
-    return this.lookupForwarded()._state === FULFILLED;
+    return (this.lookupForwarded()._bits & STATE) === FULFILLED;
   }
 
   get errored(): boolean {
-    return this.lookupForwarded()._state === REJECTED;
+    return (this.lookupForwarded()._bits & STATE) === REJECTED;
   }
 
   /** All the values once finished, else `undefined`. */
   get values(): unknown[] | undefined {
     const f = this.lookupForwarded();
-    if (f._state !== FULFILLED) return undefined;
-    return f._values === undefined ? [f._value] : f._values.slice();
+    if ((f._bits & STATE) !== FULFILLED) return undefined;
+    return f._bits & MULTI ? (f._value as unknown[]).slice() : [f._value];
   }
 
   /** The error once errored, else `undefined`. Reading it does not count as handling it. */
   get error(): unknown {
     const f = this.lookupForwarded();
-    return f._state === REJECTED ? f._value : undefined;
+    return (f._bits & STATE) === REJECTED ? f._value : undefined;
   }
 
   // ---- internals ----------------------------------------------------------------------------
 
   /** @internal Register a listener; runs it now (or queues it) when already settled. */
   _listen(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined, mode: number): void {
-    this._flags |= HANDLED;
-    const f = this._state === FORWARDED ? this.lookupForwarded() : this;
-    f._flags |= HANDLED;
-    if (f._state === PENDING || f._flags & DEFERRED) {
-      if (f._count++ === 0) {
+    let f: Future = this;
+    if ((this._bits & STATE) === FORWARDED) {
+      this._bits |= HANDLED;
+      f = this.lookupForwarded();
+    }
+    const bits = f._bits | HANDLED;
+    if ((bits & STATE) === PENDING || bits & DEFERRED) {
+      if (!(bits & LISTENED)) {
+        f._bits = bits | LISTENED | (mode === ASYNC ? ASYNC_1 : 0);
         f._onF = onF;
         f._onR = onR;
         f._child = child;
-        f._mode = mode;
-      } else if (f._more === undefined) {
-        f._more = [onF, onR, child, mode];
-      } else {
-        f._more.push(onF, onR, child, mode);
+        return;
       }
+      f._bits = bits;
+      if (f._more === undefined) f._more = [onF, onR, child, mode];
+      else f._more.push(onF, onR, child, mode);
     } else {
+      f._bits = bits;
       run(f, onF, onR, child, mode);
     }
   }
 
   /** @internal Mark as handled so a rejection is not reported. */
   _markHandled(): void {
-    this._flags |= HANDLED;
+    this._bits |= HANDLED;
   }
 
   /** @internal Its error was dealt with: report neither it nor the futures it flows to. */
   _silence(): void {
-    this._flags |= HANDLED | SILENCED;
+    this._bits |= HANDLED | SILENCED;
   }
 
   /** @internal */
   _isUnhandled(): boolean {
-    if (this._flags & HANDLED) return false;
-    const end = this.lookupForwarded();
-    return end._state === REJECTED && !(end._flags & SILENCED);
+    if (this._bits & HANDLED) return false;
+    return (this.lookupForwarded()._bits & (STATE | SILENCED)) === REJECTED;
   }
 
   /** @internal The resolution procedure for one value (A+ 2.3). */
@@ -265,7 +285,7 @@ export class Future<T = any> implements PromiseLike<T> {
       }
       if (typeof then === 'function') return this._adopt(x, then as Fn);
     }
-    this._fulfill(x, undefined);
+    this._fulfill(x, 0);
   }
 
   private _resolveMany(items: unknown[]): void {
@@ -273,40 +293,39 @@ export class Future<T = any> implements PromiseLike<T> {
     if (items.length === 1 || (isObjectLike(first) && 'then' in first)) {
       this._resolve(first); // a future or thenable as first value decides; the rest are dropped
     } else {
-      this._fulfill(first, items);
+      this._fulfill(items, MULTI);
     }
   }
 
-  private _fulfill(value: unknown, all: unknown[] | undefined): void {
-    this._state = FULFILLED;
+  /** `value` is all the values when `multi` is MULTI, else 0. */
+  private _fulfill(value: unknown, multi: number): void {
+    this._bits = (this._bits & ~STATE) | FULFILLED | multi;
     this._value = value;
-    this._values = all;
     this._settled();
   }
 
   /** @internal */
   _reject(err: unknown): void {
-    this._state = REJECTED;
+    this._bits = (this._bits & ~STATE) | REJECTED;
     this._value = err;
-    if (!(this._flags & HANDLED)) trackUnhandled(this);
+    if (!(this._bits & HANDLED)) trackUnhandled(this);
     this._settled();
   }
 
   private _forward(target: Future): void {
     const end = target.lookupForwarded();
     if (end === this) return this._reject(new TypeError('Future cannot be forwarded to itself'));
-    this._state = FORWARDED;
+    const bits = this._bits;
+    this._bits = (bits & ~(STATE | LISTENED | ASYNC_1)) | FORWARDED;
     this._value = end;
-    const n = this._count;
-    if (n === 0) {
+    if (!(bits & LISTENED)) {
       // Nobody listens here yet: an error already on the target is this future's error too.
       if (this._isUnhandled()) trackUnhandled(this);
       return;
     }
     const more = this._more;
-    this._count = 0;
     this._more = undefined;
-    end._listen(this._onF, this._onR, this._child, this._mode);
+    end._listen(this._onF, this._onR, this._child, bits & ASYNC_1 ? ASYNC : 0);
     this._onF = this._onR = this._child = undefined;
     if (more !== undefined) {
       for (let i = 0; i < more.length; i += 4) {
@@ -316,12 +335,12 @@ export class Future<T = any> implements PromiseLike<T> {
   }
 
   private _adopt(thenable: unknown, then: Fn): void {
-    this._flags |= LOCKED;
+    this._bits |= LOCKED;
     let called = false;
     const unlock = (): boolean => {
       if (called) return false;
       called = true;
-      this._flags &= ~LOCKED;
+      this._bits &= ~LOCKED;
       return true;
     };
     try {
@@ -336,31 +355,30 @@ export class Future<T = any> implements PromiseLike<T> {
   }
 
   private _settled(): void {
-    const hook = Future.finishHook;
+    const hook = finishHook;
     if (hook !== null) {
-      this._flags |= DEFERRED;
+      this._bits |= DEFERRED;
       hook(() => {
-        this._flags &= ~DEFERRED;
+        this._bits &= ~DEFERRED;
         this._runListeners();
       });
-    } else if (this._count !== 0) {
-      if (this === tailCandidate) ready = this; // `_drive` takes over without recursing
+    } else if (this._bits & LISTENED) {
+      if (this._bits & TAIL) this._bits |= READY;
       else this._runListeners();
     }
   }
 
   private _runListeners(): void {
-    const n = this._count;
-    if (n === 0) return;
+    const bits = this._bits;
+    if (!(bits & LISTENED)) return;
     const onF = this._onF;
     const onR = this._onR;
     const child = this._child;
-    const mode = this._mode;
     const more = this._more;
     // Detach first, so a listener attached from inside a callback runs at once (blackbird B13).
-    this._count = 0;
+    this._bits = bits & ~(LISTENED | ASYNC_1);
     this._onF = this._onR = this._child = this._more = undefined;
-    run(this, onF, onR, child, mode);
+    run(this, onF, onR, child, bits & ASYNC_1 ? ASYNC : 0);
     if (more !== undefined) {
       for (let i = 0; i < more.length; i += 4) {
         run(this, more[i] as Fn, more[i + 1] as Fn, more[i + 2] as Future, more[i + 3] as number);
@@ -372,22 +390,49 @@ export class Future<T = any> implements PromiseLike<T> {
    * @internal Runs one synchronous listener; then, while the future it settled has exactly one
    * synchronous listener, runs that one too: plain chains loop here instead of recursing.
    */
-  _drive(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined, mode: number): void {
+  _drive(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined): void {
     let src: Future = this;
     for (;;) {
-      src._invoke(onF, onR, child, mode, true);
+      src._invoke(onF, onR, child, 0, true);
       if (top !== 0) drainDeep();
-      const next = ready;
-      if (next === null) return;
-      ready = null;
-      if (next._count !== 1 || next._mode === ASYNC) return next._runListeners();
-      src = next;
-      onF = next._onF;
-      onR = next._onR;
-      child = next._child;
-      mode = next._mode;
-      next._count = 0;
-      next._onF = next._onR = next._child = undefined;
+      if (child === undefined) return;
+      const bits = child._bits;
+      if (!(bits & READY)) return;
+      if (bits & ASYNC_1 || child._more !== undefined) {
+        child._bits = bits & ~READY;
+        return child._runListeners();
+      }
+      src = child;
+      onF = child._onF;
+      onR = child._onR;
+      child = child._child;
+      src._bits = bits & ~(READY | LISTENED);
+      src._onF = src._onR = src._child = undefined;
+    }
+  }
+
+  /**
+   * @internal Runs one Promise-face listener from the microtask queue; then, while the future it
+   * settled has exactly one listener, Promise-face, and nothing else is queued, runs that one too:
+   * queueing it would only hand it straight back.
+   */
+  _driveMicro(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined): void {
+    let src: Future = this;
+    for (;;) {
+      src._invoke(onF, onR, child, ASYNC, true);
+      if (child === undefined) return;
+      const bits = child._bits;
+      if (!(bits & READY)) return;
+      if (!(bits & ASYNC_1) || child._more !== undefined || microNext !== microTop) {
+        child._bits = bits & ~READY;
+        return child._runListeners();
+      }
+      src = child;
+      onF = child._onF;
+      onR = child._onR;
+      child = child._child;
+      src._bits = bits & ~(READY | LISTENED | ASYNC_1);
+      src._onF = src._onR = src._child = undefined;
     }
   }
 
@@ -396,34 +441,35 @@ export class Future<T = any> implements PromiseLike<T> {
    * With `tail`, a child that settles leaves its listeners to the caller (see `_drive`).
    */
   _invoke(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined, mode: number, tail = false): void {
-    const ok = this._state === FULFILLED;
+    const bits = this._bits;
+    const ok = (bits & STATE) === FULFILLED;
     const fn = ok ? onF : onR;
     if (fn === undefined) {
       if (child === undefined) return;
-      if (tail) tailCandidate = child;
-      if (ok) child._fulfill(this._value, this._values);
+      if (tail) child._bits |= TAIL;
+      if (ok) child._fulfill(this._value, bits & MULTI);
       else {
-        if (this._flags & SILENCED) child._silence();
+        if (bits & SILENCED) child._silence();
         child._reject(this._value);
       }
-      tailCandidate = null;
+      if (tail) child._bits &= ~TAIL;
       return;
     }
     let r: unknown;
-    if (Future.debugOnError) {
-      r = callHandler(fn, ok, this._value, mode === ASYNC ? undefined : this._values);
+    if (debugOnError) {
+      r = callHandler(fn, this._value, ok && (bits & MULTI) !== 0, mode);
     } else {
       try {
-        r = callHandler(fn, ok, this._value, mode === ASYNC ? undefined : this._values);
+        r = callHandler(fn, this._value, ok && (bits & MULTI) !== 0, mode);
       } catch (e) {
         if (child !== undefined) child._reject(e);
         return;
       }
     }
     if (child !== undefined) {
-      if (tail) tailCandidate = child;
+      if (tail) child._bits |= TAIL;
       child._resolve(r);
-      tailCandidate = null;
+      if (tail) child._bits &= ~TAIL;
     }
   }
 }
@@ -436,9 +482,11 @@ function isObjectLike(x: unknown): x is object {
   return x !== null && (typeof x === 'object' || typeof x === 'function');
 }
 
-function callHandler(fn: Fn, ok: boolean, value: unknown, all: unknown[] | undefined): unknown {
-  if (!ok || all === undefined) return fn(value);
-  return fn.apply(undefined, all);
+/** With `multi`, `value` holds all the values: `attach` gets them all, `then` the first. */
+function callHandler(fn: Fn, value: unknown, multi: boolean, mode: number): unknown {
+  if (!multi) return fn(value);
+  const all = value as unknown[];
+  return mode === ASYNC ? fn(all[0]) : fn.apply(undefined, all);
 }
 
 // ---- scheduling ------------------------------------------------------------------------------
@@ -453,20 +501,23 @@ let depth = 0;
 // A stack of listeners, STRIDE slots each; `top` moves instead of the array length, which is slow to change.
 const deep: unknown[] = [];
 let top = 0;
-// The child `_invoke` is settling in tail position, and, once settled, the one `_drive` runs next.
-let tailCandidate: Future | null = null;
-let ready: Future | null = null;
-const micro: unknown[] = []; // Promise-face listeners, drained by one microtask
+// Promise-face listeners, four slots each, drained by one microtask. Each drain gets a new array:
+// a young array takes stores of young futures without the old-to-new write barrier.
+let micro: unknown[] = [];
 let microTop = 0;
+let microNext = 0; // the entry after the one running
 
 function run(src: Future, onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined, mode: number): void {
   if (mode === ASYNC) {
-    if (microTop === 0) queueMicrotask(drainMicro);
+    if (microTop === 0) {
+      queueMicrotask(drainMicro);
+      micro = [];
+    }
     micro[microTop] = src;
     micro[microTop + 1] = onF;
     micro[microTop + 2] = onR;
     micro[microTop + 3] = child;
-    microTop += STRIDE;
+    microTop += 4;
   } else if (depth >= MAX_DEPTH) {
     deep[top] = src;
     deep[top + 1] = onF;
@@ -477,7 +528,7 @@ function run(src: Future, onF: Fn | undefined, onR: Fn | undefined, child: Futur
   } else {
     depth++;
     try {
-      src._drive(onF, onR, child, mode);
+      src._drive(onF, onR, child);
     } finally {
       depth--;
     }
@@ -515,25 +566,26 @@ function reverseFrom(base: number): void {
 }
 
 function drainMicro(): void {
+  const q = micro; // stays the queue until the drain ends (microTop > 0)
   let i = 0;
   try {
-    for (; i < microTop; i += STRIDE) {
-      const src = micro[i] as Future;
-      const onF = micro[i + 1] as Fn | undefined;
-      const onR = micro[i + 2] as Fn | undefined;
-      const child = micro[i + 3] as Future | undefined;
-      micro[i] = micro[i + 1] = micro[i + 2] = micro[i + 3] = undefined;
-      src._invoke(onF, onR, child, ASYNC);
+    for (; i < microTop; i += 4) {
+      const src = q[i] as Future;
+      const onF = q[i + 1] as Fn | undefined;
+      const onR = q[i + 2] as Fn | undefined;
+      const child = q[i + 3] as Future | undefined;
+      q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
+      microNext = i + 4;
+      src._driveMicro(onF, onR, child);
     }
   } finally {
     // Normally everything ran. If debugOnError let an error out, keep the rest for a new drain.
-    const rest = micro.splice(i + STRIDE, microTop - i - STRIDE);
-    microTop = 0;
-    if (micro.length > 65536) micro.length = 0; // let a large burst's backing store go
-    if (rest.length !== 0) {
+    if (i + 4 < microTop) {
+      micro = q.slice(i + 4, microTop);
+      microTop = micro.length;
       queueMicrotask(drainMicro);
-      for (let k = 0; k < rest.length; k++) micro[k] = rest[k];
-      microTop = rest.length;
+    } else {
+      microTop = 0;
     }
   }
 }
