@@ -81,7 +81,7 @@ export class AsyncEvent extends LoopHandle {
 
   private arm(ms: number): void {
     const step = Math.min(ms, MAX_TIMER_MS);
-    this.timer = step === ms ? setTimeout(this.onTimeout, ms) : setTimeout(() => this.arm(ms - step), step);
+    this.timer = step === ms ? setTimeout(fire, ms, this) : setTimeout(() => this.arm(ms - step), step);
     if (!this._refed) this.timer.unref();
   }
 
@@ -92,10 +92,11 @@ export class AsyncEvent extends LoopHandle {
     }
   }
 
-  private readonly onTimeout = (): void => {
+  /** @internal the timer fired */
+  _fire(): void {
     this.timer = undefined;
     this.loop.invoke(this.eventCb, runEvent, this);
-  };
+  }
 
   /** @internal */
   _run(): void {
@@ -106,6 +107,10 @@ export class AsyncEvent extends LoopHandle {
       if (this.timer === undefined) this.close();
     }
   }
+}
+
+function fire(event: AsyncEvent): void {
+  event._fire();
 }
 
 function runEvent(event: AsyncEvent): void {

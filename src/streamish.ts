@@ -92,6 +92,7 @@ export class Streamish extends LoopHandle {
   private writeTimer: NodeJS.Timeout | null = null;
   /** Writes whose completion we wait for (write callback or write timeout). */
   private inflight = 0;
+  private afterWriteFn: ((err?: Error | null) => void) | null = null;
 
   constructor(loop: EventLoop, kind: string, options: StreamishOptions = {}, active = true) {
     super(loop, active);
@@ -221,18 +222,20 @@ export class Streamish extends LoopHandle {
    */
   _attach(c: NodeSocket, readyEvent: string | null): void {
     this.c = c;
-    c.on('data', this.onData);
-    c.on('end', this.onEnd);
-    c.on('error', this.onError);
-    c.on('close', this.onNodeClose);
-    c.on('drain', this.onDrain);
+    // Shared listeners that find us on the socket: no closures per connection.
+    (c as OwnedSocket)[OWNER] = this;
+    c.on('data', nodeData);
+    c.on('end', nodeEnd);
+    c.on('error', nodeError);
+    c.on('close', nodeClose);
+    c.on('drain', nodeDrain);
     if (!this._refed) c.unref();
     if (!this._wantsConnection) {
       c.destroy();
       return;
     }
-    if (readyEvent === null) this.onReady();
-    else c.once(readyEvent, this.onReady);
+    if (readyEvent === null) this._onReady();
+    else c.once(readyEvent, nodeReady);
     this.applyReading();
   }
 
@@ -325,7 +328,8 @@ export class Streamish extends LoopHandle {
     if (this.listenerCount(event) > 0) this.loop.invoke(this.eventCb, emitEvent, this, event, arg);
   }
 
-  private readonly onReady = (): void => {
+  /** @internal */
+  _onReady(): void {
     if (this.ready) return;
     this.ready = true;
     const pending = this.pending;
@@ -339,31 +343,36 @@ export class Streamish extends LoopHandle {
     if (this.closed) return;
     this.notify('connect');
     this.onConnected();
-  };
+  }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** @internal */
+  _onData(chunk: Buffer): void {
     if (this.shut) return;
     if (this.readTimer !== null) this.readTimer.refresh();
     this.loop.invoke(this.eventCb, dispatchChunk, this, chunk);
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  /** @internal */
+  _onEnd(): void {
     this._fail(this.eofCondition(), true);
-  };
+  }
 
-  private readonly onError = (err: NodeJS.ErrnoException): void => {
+  /** @internal */
+  _onError(err: NodeJS.ErrnoException): void {
     this._fail(this.nodeErrorCondition(err));
-  };
+  }
 
-  private readonly onNodeClose = (): void => {
-    this.close();
-  };
-
-  private readonly onDrain = (): void => {
+  /** @internal */
+  _onDrain(): void {
     this.notify('drain');
-  };
+  }
 
-  private readonly afterWrite = (err?: Error | null): void => {
+  /** A write's completion, bound once and only for sockets that wait for completions. */
+  private get afterWrite(): (err?: Error | null) => void {
+    return (this.afterWriteFn ??= (err?: Error | null) => this.writeDone(err));
+  }
+
+  private writeDone(err?: Error | null): void {
     this.inflight--;
     const c = this.c;
     if (err || c === null || this.shut) return;
@@ -375,7 +384,7 @@ export class Streamish extends LoopHandle {
     this.stopWriteTimer();
     const writeCb = this.writeCb as ((s: Streamish) => void) | null;
     if (writeCb !== null) this.loop.invoke(this.eventCb, writeCb, this);
-  };
+  }
 
   private applyReading(): void {
     if (this.shut) return;
@@ -387,11 +396,11 @@ export class Streamish extends LoopHandle {
     }
     // Disabled reading stops the read timeout, as in cl-async.
     if (paused || this.readMs === 0) this.stopReadTimer();
-    else if (this.readTimer === null) this.readTimer = setTimeout(this.onTimeout, this.readMs).unref();
+    else if (this.readTimer === null) this.readTimer = setTimeout(timedOut, this.readMs, this).unref();
   }
 
   private startWriteTimer(): void {
-    this.writeTimer = setTimeout(this.onTimeout, this.writeMs).unref();
+    this.writeTimer = setTimeout(timedOut, this.writeMs, this).unref();
   }
 
   private stopReadTimer(): void {
@@ -408,9 +417,41 @@ export class Streamish extends LoopHandle {
     }
   }
 
-  private readonly onTimeout = (): void => {
+  /** @internal */
+  _timedOut(): void {
     this._fail(new SocketTimeout({ socket: this, errcode: UV_ETIMEDOUT, errmsg: 'Socket timed out' }));
-  };
+  }
+}
+
+const OWNER = Symbol('cl-async streamish');
+type OwnedSocket = NodeSocket & { [OWNER]: Streamish };
+
+function nodeReady(this: OwnedSocket): void {
+  this[OWNER]._onReady();
+}
+
+function nodeData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER]._onData(chunk);
+}
+
+function nodeEnd(this: OwnedSocket): void {
+  this[OWNER]._onEnd();
+}
+
+function nodeError(this: OwnedSocket, err: NodeJS.ErrnoException): void {
+  this[OWNER]._onError(err);
+}
+
+function nodeClose(this: OwnedSocket): void {
+  this[OWNER].close();
+}
+
+function nodeDrain(this: OwnedSocket): void {
+  this[OWNER]._onDrain();
+}
+
+function timedOut(s: Streamish): void {
+  s._timedOut();
 }
 
 function uncork(s: Streamish): void {
