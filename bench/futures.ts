@@ -1,5 +1,5 @@
 // Futures vs native Promise vs bluebird: links per second through a 1,000-link chain.
-//   npx ts-node -T bench/futures.ts [--quick] [--rounds N]
+//   npx ts-node -T bench/futures.ts [--quick] [--rounds N] [--json FILE]
 // Targets: future-attach ≥ 2× promise-then; future-then ≥ 0.8× promise-then.
 import * as path from 'node:path';
 import { benchArgs, BenchSpec, printReport, runBench } from './harness';
@@ -12,8 +12,9 @@ const spec: BenchSpec = {
   contenders: ['promise-then', 'future-attach', 'future-then', 'bluebird-then'],
   baseline: 'promise-then',
   rounds: rounds ?? (quick ? 3 : 5),
-  params: quick ? { warmupMs: 200, measureMs: 300 } : { warmupMs: 400, measureMs: 1000 },
+  params: quick ? { warmupMs: 100, measureMs: 200 } : { warmupMs: 400, measureMs: 1000 },
   unit: 'links/s',
+  ours: ['future-attach', 'future-then'],
 };
 
 const results = runBench(spec, (name, v, round) =>

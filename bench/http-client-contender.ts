@@ -12,8 +12,6 @@
  *
  * Every body's length is checked: a client that loses bytes fails the run.
  */
-import { execFileSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { createHistogram } from 'node:perf_hooks';
@@ -22,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { startEventLoop } from '../src/event-loop';
 import { httpRequest } from '../src/http/request';
-import { contenderMain } from './harness';
+import { appendJsonLine, contenderMain, pinTo } from './harness';
 
 interface Params {
   mode: 'loop' | 'download';
@@ -219,17 +217,13 @@ async function download(p: Params, one: One): Promise<number> {
 }
 
 function record(p: Params, stats: Record<string, number>): void {
-  appendFileSync(p.statsFile, `${JSON.stringify({ name: process.argv[2], ...stats })}\n`);
-}
-
-function pin(core: number | null): void {
-  if (core !== null) execFileSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' });
+  appendJsonLine(p.statsFile, { name: process.argv[2], ...stats });
 }
 
 function contender(name: string) {
   return async (raw: Record<string, unknown>): Promise<number> => {
     const p = raw as unknown as Params;
-    pin(p.core);
+    pinTo(p.core);
     const client = clients(p)[name]();
     if (p.mode === 'loop') return client.run(() => closedLoop(p, client.one(p.path, drain)));
     const consume = p.rateMBps > 0 ? slowDrain(p.rateMBps) : drain;
@@ -240,7 +234,7 @@ function contender(name: string) {
 /** A bare `net` client that counts response bytes without parsing: the server's ceiling. */
 async function rawNet(raw: Record<string, unknown>): Promise<number> {
   const p = raw as unknown as Params;
-  pin(p.core);
+  pinTo(p.core);
   const req = Buffer.from(`GET ${p.path} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
   const responseLength = p.size + (await responseHeadLength(p));
   let count = 0;

@@ -1,13 +1,12 @@
 // HTTP client throughput: ours (httpRequest, buffered body, and wantStream) vs undici.request on
 // a Pool({connections: C, pipelining: 1}) vs http.request on a keep-alive Agent({maxSockets: C}),
 // against a canned-response net server in its own process (reference/http.md §5).
-//   npx ts-node -T bench/http-client.ts [--quick] [--rounds N] [--no-pin]
+//   npx ts-node -T bench/http-client.ts [--quick] [--rounds N] [--json FILE] [--no-pin]
 // Targets: ours ≥ 1.0× http everywhere; ≥ 0.7× undici at 12 B, C=50 (stretch: parity).
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchArgs, BenchSpec, ContenderResult, median, printReport, runBench } from './harness';
-import { BenchServer, BIG_BODY, compileBench, removeCompiled, SMALL_BODY, startServer } from './http-server';
+import { benchArgs, BenchSpec, compileBench, ContenderResult, median, printReport, readJsonLines, runBench } from './harness';
+import { BenchServer, BIG_BODY, SMALL_BODY, startServer } from './http-server';
 
 const { quick, rounds } = benchArgs();
 const pin = !process.argv.includes('--no-pin');
@@ -27,15 +26,11 @@ interface Extra {
 
 async function main(): Promise<void> {
   const compiled = compileBench();
+  const server = await startServer({ pin, maxSeconds: 1800, script: compiled.script('http-server.js') });
   try {
-    const server = await startServer({ pin, maxSeconds: 1800, script: compiled.script('http-server.js') });
-    try {
-      run(compiled.dir, compiled.script('http-client-contender.js'), server);
-    } finally {
-      server.stop();
-    }
+    run(compiled.dir, compiled.script('http-client-contender.js'), server);
   } finally {
-    removeCompiled(compiled.dir);
+    server.stop();
   }
 }
 
@@ -58,7 +53,7 @@ function run(dir: string, script: string, server: BenchServer): void {
       rateMBps: 0,
       core,
       statsFile,
-      ...(quick ? { warmupMs: 400, measureMs: 500 } : { warmupMs: 1000, measureMs: 4000 }),
+      ...(quick ? { warmupMs: 200, measureMs: 300 } : { warmupMs: 1000, measureMs: 4000 }),
     };
     // The server's ceiling: a bare net client that counts bytes without parsing (one run).
     const ceiling = quick ? null : runBench({ title: '', script, contenders: ['net-raw'], baseline: 'net-raw', rounds: 1, params, unit: 'req/s' })[0];
@@ -70,15 +65,13 @@ function run(dir: string, script: string, server: BenchServer): void {
       rounds: rounds ?? (quick ? 2 : 5),
       params,
       unit: 'req/s',
+      ours: ['ours', 'ours-stream'],
     };
     const results = runBench(spec, (name, v, round) =>
       process.stderr.write(`${s.label} round ${round + 1}/${spec.rounds} ${name}: ${Math.round(v).toLocaleString('en-US')} req/s\n`),
     );
     printReport(spec, results);
-    const rows = readFileSync(statsFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Extra);
+    const rows = readJsonLines<Extra>(statsFile);
     const byName = (name: string): ContenderResult => results.find((r) => r.name === name)!;
     // Ratios taken round by round, then the median: drift from other load cancels within a round.
     const roundRatio = (a: string, b: string): number => median(byName(a).samples.map((x, k) => x / byName(b).samples[k]));

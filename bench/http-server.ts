@@ -12,11 +12,10 @@
  * closes (the parent died or stopped it) or after `maxSeconds`. `startServer()` is the parent's
  * side: spawn it (pinned to the last core when `taskset` exists), wait for the port.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
+import { hasTaskset } from './harness';
 
 export const SMALL_BODY = 12;
 export const BIG_BODY = 64 * 1024;
@@ -90,15 +89,6 @@ export interface BenchServer {
   stop(): void;
 }
 
-export function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Spawn the server (pinned to the last core when `pin`), bounded to `maxSeconds`. */
 export function startServer(options: { pin: boolean; maxSeconds: number; script: string }): Promise<BenchServer> {
   const core = options.pin && os.cpus().length > 1 && hasTaskset() ? os.cpus().length - 1 : null;
@@ -122,37 +112,6 @@ export function startServer(options: { pin: boolean; maxSeconds: number; script:
     child.once('exit', (code) => reject(new Error(`bench server exited early (${code})`)));
     child.once('error', reject);
   });
-}
-
-/**
- * Transpile `src/` and `bench/` once into a temporary directory, so that the dozens of child
- * processes start in milliseconds instead of loading the TypeScript compiler each (about 1 s).
- * Returns the directory (remove it at the end) and the `.js` path of a bench script.
- */
-export function compileBench(): { dir: string; script(name: string): string } {
-  const ts = require('typescript') as typeof import('typescript');
-  const root = path.resolve(__dirname, '..');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cl-async-bench-'));
-  for (const sub of ['src', 'bench']) {
-    for (const entry of readdirSync(path.join(root, sub), { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
-      const from = path.join(entry.parentPath, entry.name);
-      const to = path.join(dir, path.relative(root, from)).replace(/\.ts$/, '.js');
-      const { outputText } = ts.transpileModule(readFileSync(from, 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-        fileName: from,
-      });
-      mkdirSync(path.dirname(to), { recursive: true });
-      writeFileSync(to, outputText);
-    }
-  }
-  // Packages (undici, eventemitter3) resolve from the project's node_modules.
-  process.env.NODE_PATH = path.join(root, 'node_modules');
-  return { dir, script: (name) => path.join(dir, 'bench', name) };
-}
-
-export function removeCompiled(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
 }
 
 if (require.main === module) {

@@ -2,19 +2,18 @@
 // (httpRequest with wantStream) vs undici.request (stream body) vs http.request, each in a fresh
 // process, interleaved. A fast consumer gives MB/s; a slow one (50 MB/s) shows that memory stays
 // flat under back-pressure (peak RSS, sampled every 100 ms).
-//   npx ts-node -T bench/http-stream.ts [--quick] [--rounds N] [--no-pin]
+//   npx ts-node -T bench/http-stream.ts [--quick] [--rounds N] [--json FILE] [--no-pin]
 // Targets: ours ≥ 0.95× undici MB/s; peak RSS within +20 MB of undici's.
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchArgs, BenchSpec, median, printReport, runBench } from './harness';
-import { BenchServer, compileBench, removeCompiled, startServer } from './http-server';
+import { benchArgs, BenchSpec, compileBench, median, printReport, readJsonLines, runBench } from './harness';
+import { BenchServer, startServer } from './http-server';
 
 const { quick, rounds } = benchArgs();
 const pin = !process.argv.includes('--no-pin');
 const MiB = 2 ** 20;
-const FAST_SIZE = quick ? 256 * MiB : 1024 * MiB;
-const SLOW_SIZE = quick ? 64 * MiB : 256 * MiB;
+const FAST_SIZE = quick ? 128 * MiB : 1024 * MiB;
+const SLOW_SIZE = quick ? 32 * MiB : 256 * MiB;
 const SLOW_RATE = 50;
 const CONTENDERS = ['undici', 'ours-stream', 'http'];
 
@@ -29,15 +28,11 @@ interface Extra {
 
 async function main(): Promise<void> {
   const compiled = compileBench();
+  const server = await startServer({ pin, maxSeconds: 900, script: compiled.script('http-server.js') });
   try {
-    const server = await startServer({ pin, maxSeconds: 900, script: compiled.script('http-server.js') });
-    try {
-      run(compiled.dir, compiled.script('http-client-contender.js'), server);
-    } finally {
-      server.stop();
-    }
+    run(compiled.dir, compiled.script('http-client-contender.js'), server);
   } finally {
-    removeCompiled(compiled.dir);
+    server.stop();
   }
 }
 
@@ -64,15 +59,13 @@ function run(dir: string, script: string, server: BenchServer): void {
       unit: r.unit,
       higherIsBetter: r.higherIsBetter,
       timeoutMs: 300_000,
+      ours: ['ours-stream'],
     };
     const results = runBench(spec, (name, v, round) =>
       process.stderr.write(`${r.label} round ${round + 1}/${spec.rounds} ${name}: ${v.toFixed(1)} ${r.unit}\n`),
     );
     printReport(spec, results);
-    const rows = readFileSync(statsFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Extra);
+    const rows = readJsonLines<Extra>(statsFile);
     process.stdout.write(
       `\n${'contender'.padEnd(12)}  ${'MB/s'.padStart(7)}  ${'start RSS MiB'.padStart(13)}  ${'peak RSS MiB'.padStart(12)}  ` +
         `${'peak 1st half'.padStart(13)}  ${'peak 2nd half'.padStart(13)}  (medians)\n`,

@@ -1,5 +1,5 @@
 // Response-parser throughput in MB/s of wire bytes, against Node's own llhttp binding as reference.
-//   npx ts-node -T bench/parser.ts [--quick] [--rounds N]
+//   npx ts-node -T bench/parser.ts [--quick] [--rounds N] [--json FILE]
 // Scenarios: a keep-alive stream of small responses (12 B bodies), one 64 KiB Content-Length
 // response, one 64 KiB chunked response (16 KiB chunks). Input arrives in 64 KiB socket-sized
 // reads, so lines and bodies are cut at arbitrary places as on a real connection.
@@ -131,8 +131,9 @@ if (process.argv.length > 2 && !process.argv[2].startsWith('--')) {
       contenders: ['llhttp', 'ours'],
       baseline: 'llhttp',
       rounds: rounds ?? (quick ? 3 : 5),
-      params: { scenario: name, ...(quick ? { warmupMs: 200, measureMs: 400 } : { warmupMs: 500, measureMs: 1500 }) },
+      params: { scenario: name, ...(quick ? { warmupMs: 100, measureMs: 250 } : { warmupMs: 500, measureMs: 1500 }) },
       unit: 'MB/s',
+      ours: ['ours'],
     };
     const results = runBench(spec, (who, v, round) =>
       process.stderr.write(`round ${round + 1}/${spec.rounds} ${name} ${who}: ${v.toFixed(0)} MB/s\n`),
