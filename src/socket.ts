@@ -66,6 +66,8 @@ export class AsyncSocket extends Streamish {
   stream: AsyncIoStream | null = null;
   /** How to open the connection (`connectTcpSocket`). @internal */
   connector: Connector | null = null;
+  /** The server that accepted it. @internal */
+  server: SocketServer | null = null;
   private counted = false;
 
   constructor(loop: EventLoop, kind: SocketKind, direction: Direction, options: StreamishOptions & SocketOptions, active: boolean) {
@@ -96,6 +98,8 @@ export class AsyncSocket extends Streamish {
   }
 
   protected override onShut(): void {
+    this.server?._released();
+    this.server = null;
     if (!this.counted) return;
     this.counted = false;
     this.loop.counters[COUNTER[this.direction]]--;
@@ -179,6 +183,13 @@ export interface ServerOptions {
   backlog?: number | null;
   /** Each connection gets an `AsyncIoStream`; `readCb` gets `(socket, stream)`. */
   stream?: boolean;
+  /** Connections beyond this many open ones are closed at accept (default: no limit). */
+  maxConnections?: number | null;
+  /**
+   * Seconds an accepted connection may go without sending anything before `SocketTimeout`
+   * closes it (slowloris protection; default: never, as in cl-async).
+   */
+  readTimeout?: number | null;
 }
 
 export const DEFAULT_BACKLOG = 511;
@@ -205,6 +216,10 @@ export class SocketServer extends LoopHandle {
   eventCb: EventCb | null;
   connectCb: ((socket: never) => void) | null;
   private readonly socketKind: SocketKind;
+  private readonly maxConnections: number;
+  private readonly readTimeout: number | null;
+  /** Accepted connections still open. */
+  private open = 0;
 
   constructor(loop: EventLoop, init: ServerInit) {
     super(loop);
@@ -216,15 +231,23 @@ export class SocketServer extends LoopHandle {
     this.eventCb = options.eventCb ?? null;
     this.connectCb = options.connectCb ?? null;
     this.stream = options.stream === true;
+    this.maxConnections = options.maxConnections ?? Infinity;
+    this.readTimeout = options.readTimeout ?? null;
     init.server.on(init.acceptEvent ?? 'connection', this.onConnection);
     init.server.on('error', this.onServerError);
   }
 
+  /** An accepted connection closed. @internal */
+  _released(): void {
+    this.open--;
+  }
+
   private readonly onConnection = (c: NodeSocket): void => {
-    if (this.closed) {
+    if (this.closed || this.open >= this.maxConnections) {
       c.destroy();
       return;
     }
+    this.open++;
     const socket = new AsyncSocket(
       this.loop,
       this.socketKind,
@@ -232,7 +255,9 @@ export class SocketServer extends LoopHandle {
       { readCb: this.readCb, eventCb: this.eventCb, connectCb: this.connectCb, drainReadBuffer: !this.stream },
       true,
     );
+    socket.server = this;
     if (this.stream) socket.stream = new AsyncIoStream(socket);
+    if (this.readTimeout !== null) socket.setTimeouts(this.readTimeout, null);
     socket._count();
     socket._attach(c, null);
   };

@@ -13,7 +13,7 @@ import { currentLoop, EventLoop } from '../../src/event-loop';
 import { httpRequest } from '../../src/http/request';
 import { closeHttpServer, httpResponse, httpServer } from '../../src/http/server';
 import { AsyncSocket, closeSocket, setSocketTimeouts, socketClosedP, writeSocketData } from '../../src/socket';
-import { closeTcpServer, tcpConnect, tcpServer } from '../../src/tcp';
+import { closeTcpServer, tcpConnect, tcpServer, TcpServerOptions } from '../../src/tcp';
 import { calledOnce, runLoop, secondsSince } from '../support/loop';
 import { resourceBaseline, settle } from '../support/sockets';
 
@@ -122,7 +122,11 @@ describe('server hardening', () => {
     }
   });
 
-  it('tcpServer with timeouts set in connectCb: a stalled client gets SocketTimeout once and is closed while an echo client is served', async () => {
+  const timeoutVariants: Array<[string, TcpServerOptions]> = [
+    ['the readTimeout option', { readTimeout: 0.3 }],
+    ['setSocketTimeouts in connectCb', { connectCb: (socket: AsyncSocket) => setSocketTimeouts(socket, 0.3, null) }],
+  ];
+  for (const [how, hardening] of timeoutVariants) it(`tcpServer with ${how}: a stalled client gets SocketTimeout once and is closed while an echo client is served`, async () => {
     const leaks = await resourceBaseline();
     const timeouts = calledOnce((ev: unknown) => {
       expect(ev).to.be.instanceOf(SocketTimeout);
@@ -135,7 +139,7 @@ describe('server hardening', () => {
       await runLoop(async () => {
         loop = currentLoop();
         const server = tcpServer('127.0.0.1', 0, (socket, data) => writeSocketData(socket, data), {
-          connectCb: (socket: AsyncSocket) => setSocketTimeouts(socket, 0.3, null),
+          ...hardening,
           eventCb: (ev: unknown) => ev instanceof SocketTimeout && timeouts(ev),
         });
         stalled = await rawClient(server.port, 'half a');
@@ -152,6 +156,46 @@ describe('server hardening', () => {
       await leaks.check();
     } finally {
       stalled?.socket.destroy();
+    }
+  });
+
+  it('tcpServer maxConnections: connections beyond the cap are closed at accept; a freed slot is taken again', async () => {
+    const leaks = await resourceBaseline();
+    const accepted: AsyncSocket[] = [];
+    const clients: net.Socket[] = [];
+    let refusedClosed = 0;
+    try {
+      await runLoop(async () => {
+        const server = tcpServer('127.0.0.1', 0, () => {}, {
+          maxConnections: 3,
+          eventCb: () => {},
+          connectCb: (socket: AsyncSocket) => accepted.push(socket),
+        });
+        const connect = (): Promise<boolean> =>
+          new Promise((resolve) => {
+            const c = net.connect(server.port, '127.0.0.1');
+            clients.push(c);
+            c.on('error', () => {});
+            // A refused-at-accept client sees its connection closed at once.
+            const timer = setTimeout(() => resolve(true), 150);
+            c.on('close', () => {
+              clearTimeout(timer);
+              resolve(false);
+            });
+          });
+        const kept = await Promise.all(Array.from({ length: 5 }, connect));
+        refusedClosed = kept.filter((k) => !k).length;
+        expect(accepted).to.have.length(3);
+        closeSocket(accepted[0], { force: true });
+        expect(await connect()).to.equal(true);
+        expect(accepted).to.have.length(4);
+        accepted.forEach((s) => closeSocket(s, { force: true }));
+        closeTcpServer(server);
+      });
+      expect(refusedClosed).to.equal(2);
+      await leaks.check();
+    } finally {
+      clients.forEach((c) => c.destroy());
     }
   });
 });
