@@ -12,9 +12,9 @@ import {
   closeSocketServer,
   socketClosedP,
   socketServerClosedP,
-  writeSocketData,
 } from '../src/socket';
 import { calledOnce, loopError, never, runLoop } from './support/loop';
+import { SIMPLE_CLIENT_SERVER, simpleClientServer } from './support/client-server';
 import { resourceBaseline } from './support/sockets';
 
 describe('pipe', () => {
@@ -29,48 +29,13 @@ describe('pipe', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('pipe-simple-client-server: same shapes as TCP', async () => {
-    let serverReqs = 0;
-    let serverData = '';
-    let connectNum = 0;
-    let clientReplies = 0;
-    let clientData = '';
     const leaks = await resourceBaseline();
-    await runLoop(() => {
-      const server = pipeServer(
-        path,
-        (sock, data) => {
-          serverReqs++;
-          serverData += data.toString();
-          writeSocketData(sock, 'thxlol ');
-        },
-        { connectCb: () => connectNum++ },
-      );
-      for (let i = 0; i < 2; i++) {
-        const sock = pipeConnect(
-          path,
-          (s, data) => {
-            clientReplies++;
-            if (!socketClosedP(s)) closeSocket(s);
-            clientData += data.toString();
-            if (clientReplies === 2) closeSocketServer(server);
-          },
-          {
-            eventCb: (ev) => {
-              throw ev;
-            },
-            data: 'ha',
-          },
-        );
-        writeSocketData(sock, 'i ');
-      }
+    const seen = await simpleClientServer<PipeServer>({
+      listen: (readCb, connectCb) => pipeServer(path, readCb, { connectCb }),
+      connect: (_server, readCb, options) => pipeConnect(path, readCb, options),
+      close: closeSocketServer,
     });
-    expect({ serverReqs, serverData, connectNum, clientReplies, clientData }).to.deep.equal({
-      serverReqs: 2,
-      serverData: 'hai hai ',
-      connectNum: 2,
-      clientReplies: 2,
-      clientData: 'thxlol thxlol ',
-    });
+    expect(seen).to.deep.equal(SIMPLE_CLIENT_SERVER);
     await leaks.check();
   });
 

@@ -16,56 +16,20 @@ import {
 } from '../src/socket';
 import { closeTcpServer, tcpConnect, tcpServer, TcpServer } from '../src/tcp';
 import { calledOnce, loopError, never, runLoop, secondsSince } from './support/loop';
+import { SIMPLE_CLIENT_SERVER, simpleClientServer } from './support/client-server';
 import { freePort, resourceBaseline } from './support/sockets';
 
 describe('tcp', () => {
   describe('cl-async TCP suite', () => {
     for (const host of ['127.0.0.1', 'localhost']) {
       it(`tcp-simple-client-server (${host}): data queued before connect arrives first, in one read`, async () => {
-        let serverReqs = 0;
-        let serverData = '';
-        let connectNum = 0;
-        let clientReplies = 0;
-        let clientData = '';
         const leaks = await resourceBaseline();
-        await runLoop(() => {
-          const server = tcpServer(
-            '127.0.0.1',
-            0,
-            (sock, data) => {
-              serverReqs++;
-              serverData += data.toString();
-              writeSocketData(sock, 'thxlol ');
-            },
-            { connectCb: () => connectNum++ },
-          );
-          for (let i = 0; i < 2; i++) {
-            const sock = tcpConnect(
-              host,
-              server.port,
-              (s, data) => {
-                clientReplies++;
-                if (!socketClosedP(s)) closeSocket(s);
-                clientData += data.toString();
-                if (clientReplies === 2) closeTcpServer(server);
-              },
-              {
-                eventCb: (ev) => {
-                  throw ev;
-                },
-                data: 'ha',
-              },
-            );
-            writeSocketData(sock, 'i ');
-          }
+        const seen = await simpleClientServer<TcpServer>({
+          listen: (readCb, connectCb) => tcpServer('127.0.0.1', 0, readCb, { connectCb }),
+          connect: (server, readCb, options) => tcpConnect(host, server.port, readCb, options),
+          close: closeTcpServer,
         });
-        expect({ serverReqs, serverData, connectNum, clientReplies, clientData }).to.deep.equal({
-          serverReqs: 2,
-          serverData: 'hai hai ',
-          connectNum: 2,
-          clientReplies: 2,
-          clientData: 'thxlol thxlol ',
-        });
+        expect(seen).to.deep.equal(SIMPLE_CLIENT_SERVER);
         await leaks.check();
       });
     }

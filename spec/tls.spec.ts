@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { AsyncIoStream } from '../src/async-stream';
 import { EventError, SocketEof, SocketError, TcpSslError } from '../src/errors';
-import { AsyncSocket, closeSocket, socketClosedP, writeSocketData } from '../src/socket';
-import { closeTcpServer } from '../src/tcp';
+import { AsyncSocket, closeSocket } from '../src/socket';
+import { closeTcpServer, TcpServer } from '../src/tcp';
 import { initTcpSslSocket, tcpSslConnect, tcpSslServer, TlsServerOptions } from '../src/tls';
 import { connectTcpSocket } from '../src/tcp';
 import { calledOnce, never, runLoop } from './support/loop';
+import { SIMPLE_CLIENT_SERVER, simpleClientServer } from './support/client-server';
 import { resourceBaseline } from './support/sockets';
 
 const fixture = (name: string): string => join(__dirname, 'fixtures', 'tls', name);
@@ -17,60 +18,28 @@ const SERVER: TlsServerOptions = { certificate: fixture('server.pem'), key: fixt
 describe('tls', () => {
   for (const host of ['127.0.0.1', 'localhost']) {
     it(`tcp-ssl-simple-client-server (${host}): verified against the CA, same callbacks as TCP`, async () => {
-      let serverReqs = 0;
-      let serverData = '';
-      let connectNum = 0;
-      let clientReplies = 0;
-      let clientData = '';
       const leaks = await resourceBaseline();
-      await runLoop(() => {
-        const server = tcpSslServer(
-          null,
-          0,
-          (sock, data) => {
-            serverReqs++;
-            serverData += data.toString();
-            writeSocketData(sock, 'thxlol ');
-          },
-          {
+      const seen = await simpleClientServer<TcpServer>({
+        listen: (readCb, connectCb) => {
+          const server = tcpSslServer(null, 0, readCb, {
             ...SERVER,
-            connectCb: () => connectNum++,
+            connectCb,
             eventCb: (ev) => {
               // Accepted connections share the server's eventCb: clients closing is EOF there.
               if (!(ev instanceof SocketEof)) throw ev;
             },
-          },
-        );
-        expect(server.kind).to.equal('tls-server');
-        for (let i = 0; i < 2; i++) {
-          const sock = tcpSslConnect(
-            host,
-            server.port,
-            (s, data) => {
-              clientReplies++;
-              if (!socketClosedP(s)) closeSocket(s);
-              clientData += data.toString();
-              if (clientReplies === 2) closeTcpServer(server);
-            },
-            {
-              ca: CA,
-              eventCb: (ev) => {
-                throw ev;
-              },
-              data: 'ha',
-            },
-          );
+          });
+          expect(server.kind).to.equal('tls-server');
+          return server;
+        },
+        connect: (server, readCb, options) => {
+          const sock = tcpSslConnect(host, server.port, readCb, { ...options, ca: CA });
           expect(sock.kind).to.equal('tls');
-          writeSocketData(sock, 'i ');
-        }
+          return sock;
+        },
+        close: closeTcpServer,
       });
-      expect({ serverReqs, serverData, connectNum, clientReplies, clientData }).to.deep.equal({
-        serverReqs: 2,
-        serverData: 'hai hai ',
-        connectNum: 2,
-        clientReplies: 2,
-        clientData: 'thxlol thxlol ',
-      });
+      expect(seen).to.deep.equal(SIMPLE_CLIENT_SERVER);
       await leaks.check();
     });
   }
