@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventLoopAlreadyStarted, EventLoopNotRunning } from './errors';
 import { Future, finish, makeFuture, signalError } from './future/future';
-import { LoopHandle } from './handle';
+import { LoopHandle, PendingOperation } from './handle';
 
 /** Receives a condition (a socket's EOF, a timeout…) or, with catching on, an app error. */
 export type EventCb = (condition: any) => void;
@@ -279,7 +279,7 @@ class StartHandle extends LoopHandle {
       loop.invoke(null, () => {
         try {
           const result = startFn();
-          if (isThenable(result)) new PendingStart(loop, result);
+          if (isThenable(result)) awaitStart(loop, result);
         } finally {
           this.close();
         }
@@ -293,21 +293,15 @@ class StartHandle extends LoopHandle {
 }
 
 /** An async start function keeps its loop alive until its promise settles. */
-class PendingStart extends LoopHandle {
-  readonly kind = 'async-start';
-
-  constructor(loop: EventLoop, result: PromiseLike<unknown>) {
-    super(loop);
-    result.then(
-      () => this.close(),
-      (err: unknown) => {
-        this.close();
-        loop.appError(err, null);
-      },
-    );
-  }
-
-  protected release(): void {}
+function awaitStart(loop: EventLoop, result: PromiseLike<unknown>): void {
+  const pending = new PendingOperation(loop, 'async-start');
+  result.then(
+    () => pending.close(),
+    (err: unknown) => {
+      pending.close();
+      loop.appError(err, null);
+    },
+  );
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

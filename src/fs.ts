@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { FilesystemEacces, FilesystemEnoent, FilesystemEperm, FilesystemError } from './errors';
 import { currentLoop, EventCb, EventLoop } from './event-loop';
-import { LoopHandle } from './handle';
+import { LoopHandle, PendingOperation } from './handle';
 import { signalEvent } from './signal-event';
 
 export interface FsOptions {
@@ -32,12 +32,6 @@ export function filesystemError(err: NodeJS.ErrnoException, path?: string): File
   return new Condition({ code: err.code, errcode: err.errno, errmsg: err.message, cause: err, path: path ?? err.path });
 }
 
-/** An fs request in flight: the loop waits for it. */
-class FsRequest extends LoopHandle {
-  readonly kind = 'fs';
-  protected release(): void {}
-}
-
 /**
  * Create a unique directory from `template` (ending in `XXXXXX`) and call `cb(directory)`.
  */
@@ -56,7 +50,7 @@ export function mkdtemp(template: string, cb: (directory: string) => void, optio
     if (err) loop.deliver(eventCb, filesystemError(err, template));
     else loop.invoke(eventCb, cb, directory);
   });
-  const request = new FsRequest(loop);
+  const request = new PendingOperation(loop, 'fs');
 }
 
 /**
