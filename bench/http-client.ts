@@ -5,8 +5,8 @@
 // Targets: ours ≥ 1.0× http everywhere; ≥ 0.7× undici at 12 B, C=50 (stretch: parity).
 import os from 'node:os';
 import path from 'node:path';
-import { benchArgs, BenchSpec, compileBench, ContenderResult, median, printReport, readJsonLines, runBench } from './harness';
-import { BenchServer, BIG_BODY, SMALL_BODY, startServer } from './http-server';
+import { benchArgs, BenchSpec, ContenderResult, median, printReport, readJsonLines, runBench } from './harness';
+import { benchAgainstServer, BenchServer, BIG_BODY, SMALL_BODY } from './http-server';
 
 const { quick, rounds } = benchArgs();
 const pin = !process.argv.includes('--no-pin');
@@ -24,23 +24,9 @@ interface Extra {
   [key: string]: number | string;
 }
 
-async function main(): Promise<void> {
-  const compiled = compileBench();
-  const server = await startServer({ pin, maxSeconds: 1800, script: compiled.script('http-server.js') });
-  try {
-    run(compiled.dir, compiled.script('http-client-contender.js'), server);
-  } finally {
-    server.stop();
-  }
-}
-
 function run(dir: string, script: string, server: BenchServer): void {
-  const undiciVersion = (require('undici/package.json') as { version: string }).version;
+  // Clients on core 0 when the server is pinned to another one.
   const core = server.core === null ? null : 0;
-  process.stdout.write(
-    `node ${process.version}, undici ${undiciVersion}, ${os.cpus().length} cores; ` +
-      `server on core ${server.core ?? 'any'}, clients on core ${core ?? 'any'}; load average ${os.loadavg()[0].toFixed(2)}\n\n`,
-  );
   const summary: string[] = [];
   for (const [i, s] of SCENARIOS.entries()) {
     const statsFile = path.join(dir, `stats-${i}.jsonl`);
@@ -99,7 +85,4 @@ function run(dir: string, script: string, server: BenchServer): void {
   process.stdout.write(`ratios of medians (and medians of per-round ratios), load average now ${os.loadavg()[0].toFixed(2)}:\n${summary.join('\n')}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+benchAgainstServer(1800, pin, run);

@@ -15,7 +15,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
-import { hasTaskset } from './harness';
+import { compileBench, hasTaskset } from './harness';
 
 export const SMALL_BODY = 12;
 export const BIG_BODY = 64 * 1024;
@@ -111,6 +111,32 @@ export function startServer(options: { pin: boolean; maxSeconds: number; script:
     });
     child.once('exit', (code) => reject(new Error(`bench server exited early (${code})`)));
     child.once('error', reject);
+  });
+}
+
+/**
+ * A benchmark parent's whole life: compile once, start the server, `run(dir, contender script,
+ * server)`, stop the server; print the header line the client benchmarks share.
+ */
+export function benchAgainstServer(maxSeconds: number, pin: boolean, run: (dir: string, script: string, server: BenchServer) => void): void {
+  const main = async (): Promise<void> => {
+    const compiled = compileBench();
+    const server = await startServer({ pin, maxSeconds, script: compiled.script('http-server.js') });
+    try {
+      const undiciVersion = (require('undici/package.json') as { version: string }).version;
+      const clientCore = server.core === null ? 'any' : 0;
+      process.stdout.write(
+        `node ${process.version}, undici ${undiciVersion}, ${os.cpus().length} cores; ` +
+          `server on core ${server.core ?? 'any'}, clients on core ${clientCore}; load average ${os.loadavg()[0].toFixed(2)}\n\n`,
+      );
+      run(compiled.dir, compiled.script('http-client-contender.js'), server);
+    } finally {
+      server.stop();
+    }
+  };
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
   });
 }
 

@@ -4,10 +4,9 @@
 // flat under back-pressure (peak RSS, sampled every 100 ms).
 //   npx ts-node -T bench/http-stream.ts [--quick] [--rounds N] [--json FILE] [--no-pin]
 // Targets: ours ≥ 0.95× undici MB/s; peak RSS within +20 MB of undici's.
-import os from 'node:os';
 import path from 'node:path';
-import { benchArgs, BenchSpec, compileBench, median, printReport, readJsonLines, runBench } from './harness';
-import { BenchServer, startServer } from './http-server';
+import { benchArgs, BenchSpec, median, printReport, readJsonLines, runBench } from './harness';
+import { benchAgainstServer, BenchServer } from './http-server';
 
 const { quick, rounds } = benchArgs();
 const pin = !process.argv.includes('--no-pin');
@@ -26,23 +25,9 @@ interface Extra {
   secondHalfPeakMB: number;
 }
 
-async function main(): Promise<void> {
-  const compiled = compileBench();
-  const server = await startServer({ pin, maxSeconds: 900, script: compiled.script('http-server.js') });
-  try {
-    run(compiled.dir, compiled.script('http-client-contender.js'), server);
-  } finally {
-    server.stop();
-  }
-}
-
 function run(dir: string, script: string, server: BenchServer): void {
-  const undiciVersion = (require('undici/package.json') as { version: string }).version;
+  // Clients on core 0 when the server is pinned to another one.
   const core = server.core === null ? null : 0;
-  process.stdout.write(
-    `node ${process.version}, undici ${undiciVersion}, ${os.cpus().length} cores; ` +
-      `server on core ${server.core ?? 'any'}, clients on core ${core ?? 'any'}\n\n`,
-  );
   const runs = [
     { label: `fast consumer, ${FAST_SIZE / MiB} MiB`, size: FAST_SIZE, rateMBps: 0, unit: 'MB/s', higherIsBetter: true },
     { label: `slow consumer (${SLOW_RATE} MB/s), ${SLOW_SIZE / MiB} MiB`, size: SLOW_SIZE, rateMBps: SLOW_RATE, unit: 'peak RSS MiB', higherIsBetter: false },
@@ -82,7 +67,4 @@ function run(dir: string, script: string, server: BenchServer): void {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+benchAgainstServer(900, pin, run);
