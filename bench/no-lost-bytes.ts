@@ -35,7 +35,7 @@ const MAX_CHUNK = 128 * 1024;
 const HIGH_WATER = 1024 * 1024;
 
 /** Seeded PRNG (mulberry32): the same seed gives the same chunking and pauses. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);

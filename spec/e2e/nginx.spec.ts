@@ -9,41 +9,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { HttpError } from '../../src/errors';
-import { startEventLoop } from '../../src/event-loop';
-import { Future } from '../../src/future/future';
 import { AsyncSocket } from '../../src/socket';
 import { headerValue, HeaderList } from '../../src/http/headers';
-import { httpRequest, HttpRequestOptions } from '../../src/http/request';
 import { CookieJar } from '../../src/http/cookies';
+import { inLoopAsync, request } from '../http/support';
+import { sha256 } from '../support/sockets';
 import { AccessEntry, BASIC_PASSWORD, BASIC_USER, Nginx, parseEcho, startNginx } from '../support/nginx';
-
-const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
-
-/** All of a Future's values, as a promise. */
-function valuesOf(future: Future): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    future.attach((...vals: unknown[]) => resolve(vals), reject);
-  });
-}
-
-/** Run an async body in one event loop (one connection pool) and give back its result. */
-async function inLoopAsync<T>(body: () => Promise<T>): Promise<T> {
-  let result: T | undefined;
-  let failure: unknown;
-  let failed = false;
-  await startEventLoop(async () => {
-    try {
-      result = await body();
-    } catch (err) {
-      failed = true;
-      failure = err;
-    }
-  });
-  if (failed) throw failure;
-  return result as T;
-}
-
-const request = (uri: string, options?: HttpRequestOptions): Promise<unknown[]> => valuesOf(httpRequest(uri, options));
 
 describe('e2e: httpRequest against nginx', function () {
   this.timeout(60_000);

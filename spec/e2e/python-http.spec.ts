@@ -4,42 +4,15 @@
  * closed one must never be reused.
  */
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { startEventLoop } from '../../src/event-loop';
-import { Future } from '../../src/future/future';
 import { headerValue, HeaderList } from '../../src/http/headers';
-import { httpRequest, HttpRequestOptions } from '../../src/http/request';
+import { inLoopAsync, request } from '../http/support';
+import { sha256 } from '../support/sockets';
 import { PythonHttp, startPythonHttp, UNTIL_CLOSE_PIECES } from '../support/python-http';
-
-const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
-
-function valuesOf(future: Future): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    future.attach((...vals: unknown[]) => resolve(vals), reject);
-  });
-}
-
-async function inLoopAsync<T>(body: () => Promise<T>): Promise<T> {
-  let result: T | undefined;
-  let failure: unknown;
-  let failed = false;
-  await startEventLoop(async () => {
-    try {
-      result = await body();
-    } catch (err) {
-      failed = true;
-      failure = err;
-    }
-  });
-  if (failed) throw failure;
-  return result as T;
-}
-
-const request = (uri: string, options?: HttpRequestOptions): Promise<unknown[]> => valuesOf(httpRequest(uri, options));
 
 describe("e2e: httpRequest against Python's http.server", function () {
   this.timeout(60_000);

@@ -4,6 +4,7 @@ import { HttpParseError } from '../../src/errors';
 import type { HeaderList } from '../../src/http/headers';
 import { ResponseParser, type ResponseHandler, type ResponseHead, type ResponseParserOptions } from '../../src/http/parser';
 import { RequestParser, type RequestHandler, type RequestHead, type RequestParserOptions } from '../../src/http/request-parser';
+import { prng } from '../../bench/no-lost-bytes';
 
 /** One recorded event. Consecutive body slices are merged, so logs compare across splits. */
 export type Ev =
@@ -83,16 +84,6 @@ export function runRequest(chunks: Buffer[], options: RequestParserOptions = {},
 
 /** Latin1 string to bytes (test inputs are written one char per byte). */
 export const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
-
-/** Deterministic PRNG (mulberry32) for sampled splits. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `input` cut at the given offsets. */
 export function cut(input: Buffer, offsets: number[]): Buffer[] {

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { Future } from '../../src/future/future';
+import { httpRequest, HttpRequestOptions } from '../../src/http/request';
 import { startEventLoop } from '../../src/event-loop';
 
 export interface Peer {
@@ -110,3 +111,30 @@ export function readBody(req: http.IncomingMessage): Promise<Buffer> {
     req.on('error', reject);
   });
 }
+
+/** All of a Future's values, as a promise. */
+export function valuesOf(future: Future): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    future.attach((...vals: unknown[]) => resolve(vals), reject);
+  });
+}
+
+/** Run an async body in one event loop (one connection pool) and give back its result. */
+export async function inLoopAsync<T>(body: () => Promise<T>): Promise<T> {
+  let result: T | undefined;
+  let failure: unknown;
+  let failed = false;
+  await startEventLoop(async () => {
+    try {
+      result = await body();
+    } catch (err) {
+      failed = true;
+      failure = err;
+    }
+  });
+  if (failed) throw failure;
+  return result as T;
+}
+
+/** `httpRequest`'s seven values, as a promise (call it inside a loop). */
+export const request = (uri: string, options?: HttpRequestOptions): Promise<unknown[]> => valuesOf(httpRequest(uri, options));

@@ -7,10 +7,11 @@
  * (it never skips): `startNginx` rejects with a message saying what to install.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { findExecutable, freePort } from './sockets';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 
 export interface Nginx {
   port: number;
@@ -59,32 +60,7 @@ const SEARCH = ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin', '/sbin'
 
 /** The nginx binary: `$NGINX`, then `PATH`, then the sbin directories Debian uses. */
 export function findNginx(): string | null {
-  const candidates = [
-    ...(process.env.NGINX ? [process.env.NGINX] : []),
-    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'nginx')),
-    ...SEARCH.map((dir) => join(dir, 'nginx')),
-  ];
-  for (const file of candidates) {
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
-
-/** A port nobody listens on right now (nginx binds it a moment later; a lost race is retried). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  return findExecutable('nginx', 'NGINX', SEARCH);
 }
 
 /** What `GET /echo` answers: the request as nginx saw it, one `name=value` line each. */

@@ -7,8 +7,7 @@
  * length, delimited by the close. Port 0: the server prints the port it chose.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findExecutable } from './sockets';
 
 export interface PythonHttp {
   port: number;
@@ -63,20 +62,7 @@ with ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=directory)
 
 /** python3 on PATH (or `$PYTHON`). */
 export function findPython(): string | null {
-  const candidates = [
-    ...(process.env.PYTHON ? [process.env.PYTHON] : []),
-    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'python3')),
-    '/usr/bin/python3',
-  ];
-  for (const file of candidates) {
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // next
-    }
-  }
-  return null;
+  return findExecutable('python3', 'PYTHON', ['/usr/bin']);
 }
 
 export async function startPythonHttp(directory: string, options: PythonHttpOptions = {}): Promise<PythonHttp> {

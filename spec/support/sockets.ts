@@ -4,6 +4,8 @@
  */
 import { ChildProcess, spawn, SpawnOptions, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { AddressInfo, connect, createServer } from 'node:net';
 import { expect } from 'chai';
 
@@ -40,7 +42,7 @@ export async function resourceBaseline(): Promise<{ check(): Promise<void> }> {
   };
 }
 
-export function sha256(data: Uint8Array): string {
+export function sha256(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
@@ -145,4 +147,21 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The first executable of `candidates` (`$ENV` override, then `PATH`, then `extraDirs`), or null. */
+export function findExecutable(name: string, envVar: string, extraDirs: readonly string[] = []): string | null {
+  const candidates = [
+    ...(process.env[envVar] ? [process.env[envVar]!] : []),
+    ...[...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs].map((dir) => join(dir, name)),
+  ];
+  for (const file of candidates) {
+    try {
+      accessSync(file, fsConstants.X_OK);
+      return file;
+    } catch {
+      // not here: next
+    }
+  }
+  return null;
 }
