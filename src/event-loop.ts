@@ -48,6 +48,19 @@ export interface LoopCounters {
 
 type LoopState = 'running' | 'exiting' | 'finished';
 
+/** Work to run after the current callback (`EventLoop#_defer`). @internal */
+export interface DeferredTask {
+  _runDeferred(): void;
+}
+
+function runDeferredTask(task: DeferredTask): void {
+  task._runDeferred();
+}
+
+function reinvoke(loop: EventLoop, args: IArguments): void {
+  Reflect.apply(loop.invoke, loop, args);
+}
+
 const storage = new AsyncLocalStorage<EventLoop>();
 let nextLoopId = 1;
 
@@ -65,7 +78,13 @@ export class EventLoop {
   readonly slots = new Map<symbol, unknown>();
 
   private state: LoopState = 'running';
-  private readonly handles = new Set<LoopHandle>();
+  /** Callbacks running now (`invoke` nests). */
+  private depth = 0;
+  private readonly deferred: DeferredTask[] = [];
+  /** Every handle not yet closed, oldest first: an intrusive list through the handles. */
+  private first: LoopHandle | null = null;
+  private last: LoopHandle | null = null;
+  private handleCount = 0;
   /** Handles that are active and referenced: the loop lives while this is above zero. */
   private alive = 0;
   private readonly exitCallbacks: Array<() => void> = [];
@@ -93,18 +112,63 @@ export class EventLoop {
   }
 
   /**
-   * Call a user callback in this loop's context. A throw is an application error: it never
-   * escapes into Node (where it would kill the process).
+   * Call a user callback in this loop's context, with the arguments given. A throw is an
+   * application error: it never escapes into Node (where it would kill the process). When
+   * the outermost callback returns, the work deferred during it runs (`_defer`).
    */
-  invoke(eventCb: EventCb | null | undefined, fn: (...args: any[]) => unknown, ...args: unknown[]): void {
+  invoke(eventCb: EventCb | null | undefined, fn: (...args: any[]) => unknown, ...args: unknown[]): void;
+  invoke(eventCb: EventCb | null | undefined, fn: (...args: unknown[]) => unknown, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
     if (storage.getStore() !== this) {
-      storage.run(this, () => this.invoke(eventCb, fn, ...args));
+      storage.run(this, reinvoke, this, arguments);
       return;
     }
+    this.depth++;
     try {
-      fn(...args);
+      // No rest array: this runs for every read and every timer. The callback gets exactly
+      // the arguments given (a `(...args)` callback sees no padding).
+      switch (arguments.length) {
+        case 2: fn(); break;
+        case 3: fn(a); break;
+        case 4: fn(a, b); break;
+        case 5: fn(a, b, c); break;
+        case 6: fn(a, b, c, d); break;
+        default: fn(...Array.prototype.slice.call(arguments, 2));
+      }
     } catch (err) {
       this.appError(err, eventCb);
+    } finally {
+      if (--this.depth === 0 && this.deferred.length > 0) this.runDeferred();
+    }
+  }
+
+  /**
+   * Give the async resource running now this loop's context for good. For a socket's reads:
+   * Node makes an accepted connection's handle before it enters the server's context, so
+   * without this every read would need a `run` of its own. @internal
+   */
+  _adoptResource(): void {
+    if (storage.getStore() !== this) storage.enterWith(this);
+  }
+
+  /**
+   * Run `task` once the callback running now returns (the outermost one), or on the next tick
+   * outside callbacks: how writes of one callback leave together, with no tick object per
+   * write. @internal
+   */
+  _defer(task: DeferredTask): void {
+    if (this.depth > 0) this.deferred.push(task);
+    else process.nextTick(runDeferredTask, task);
+  }
+
+  private runDeferred(): void {
+    const deferred = this.deferred;
+    // Tasks deferred while these run (a nested callback) join this pass.
+    this.depth++;
+    try {
+      for (let i = 0; i < deferred.length; i++) deferred[i]._runDeferred();
+    } finally {
+      deferred.length = 0;
+      this.depth--;
     }
   }
 
@@ -152,14 +216,14 @@ export class EventLoop {
     return {
       ...this.counters,
       // One callback entry per live handle plus the loop's own (cl-async's registries).
-      fnRegistryCount: this.handles.size + 1,
-      dataRegistryCount: this.handles.size,
+      fnRegistryCount: this.handleCount + 1,
+      dataRegistryCount: this.handleCount,
     };
   }
 
   dump(): string {
     const lines: string[] = [];
-    for (const h of this.handles) {
+    for (const h of this.handles()) {
       const flags = (h._active ? '' : ' inactive') + (h._refed ? '' : ' unref');
       lines.push(`handle: ${h.kind} (#${h.handleId})${flags}`);
     }
@@ -189,20 +253,41 @@ export class EventLoop {
 
   /** @internal */
   _track(h: LoopHandle): void {
-    this.handles.add(h);
+    h._prev = this.last;
+    if (this.last === null) this.first = h;
+    else this.last._next = h;
+    this.last = h;
+    this.handleCount++;
     if (h._active && h._refed) this.alive++;
   }
 
   /** @internal */
   _untrack(h: LoopHandle): void {
-    if (!this.handles.delete(h)) return;
+    if (!this.tracks(h)) return;
+    const { _prev: prev, _next: next } = h;
+    if (prev === null) this.first = next;
+    else prev._next = next;
+    if (next === null) this.last = prev;
+    else next._prev = prev;
+    h._prev = h._next = null;
+    this.handleCount--;
     if (h._active && h._refed) this.lessAlive();
+  }
+
+  private tracks(h: LoopHandle): boolean {
+    return h._prev !== null || this.first === h;
+  }
+
+  private handles(): LoopHandle[] {
+    const all: LoopHandle[] = [];
+    for (let h = this.first; h !== null; h = h._next) all.push(h);
+    return all;
   }
 
   /** @internal */
   _setActive(h: LoopHandle, active: boolean): void {
     if (h._active === active) return;
-    const counted = this.handles.has(h) && h._refed;
+    const counted = this.tracks(h) && h._refed;
     h._active = active;
     if (!counted) return;
     if (active) this.alive++;
@@ -212,7 +297,7 @@ export class EventLoop {
   /** @internal */
   _setRef(h: LoopHandle, refed: boolean): void {
     if (h._refed === refed) return;
-    const counted = this.handles.has(h) && h._active;
+    const counted = this.tracks(h) && h._active;
     h._refed = refed;
     h._applyRef();
     if (!counted) return;
@@ -247,8 +332,8 @@ export class EventLoop {
   private closeAll(): void {
     // Closing a handle may create or close others (a server closing its sockets), so sweep
     // until nothing is left, as cl-async's do-close-loop does.
-    while (this.handles.size > 0) {
-      for (const h of Array.from(this.handles)) h.close();
+    while (this.first !== null) {
+      for (const h of this.handles()) h.close();
     }
   }
 

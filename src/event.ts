@@ -29,7 +29,6 @@ function secondsToMs(seconds: number | null | undefined): number {
 
 /** cl-async's `event`: a timer handle that runs its callback once, then frees itself. */
 export class AsyncEvent extends LoopHandle {
-  readonly kind = 'timer';
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -38,6 +37,10 @@ export class AsyncEvent extends LoopHandle {
     private readonly eventCb: EventCb | null | undefined,
   ) {
     super(loop, false);
+  }
+
+  get kind(): string {
+    return 'timer';
   }
 
   /** cl-async's `event-freed-p`. */
@@ -81,7 +84,14 @@ export class AsyncEvent extends LoopHandle {
 
   private arm(ms: number): void {
     const step = Math.min(ms, MAX_TIMER_MS);
-    this.timer = step === ms ? setTimeout(fire, ms, this) : setTimeout(() => this.arm(ms - step), step);
+    if (step === ms) {
+      // Node calls a timer without arguments with the Timeout as `this`: no argument array.
+      const timer = setTimeout(fire, ms) as EventTimeout;
+      timer[EVENT] = this;
+      this.timer = timer;
+    } else {
+      this.timer = setTimeout(() => this.arm(ms - step), step);
+    }
     if (!this._refed) this.timer.unref();
   }
 
@@ -109,8 +119,11 @@ export class AsyncEvent extends LoopHandle {
   }
 }
 
-function fire(event: AsyncEvent): void {
-  event._fire();
+const EVENT = Symbol('cl-async event');
+type EventTimeout = NodeJS.Timeout & { [EVENT]: AsyncEvent };
+
+function fire(this: EventTimeout): void {
+  this[EVENT]._fire();
 }
 
 function runEvent(event: AsyncEvent): void {

@@ -9,7 +9,7 @@
 import type { Socket as NodeSocket } from 'node:net';
 import { EventError, EventInfo, StreamishClosed, StreamishEof, SocketTimeout } from './errors';
 import { AsyncEvent } from './event';
-import { EventCb, EventLoop } from './event-loop';
+import { DeferredTask, EventCb, EventLoop } from './event-loop';
 import { LoopHandle } from './handle';
 import { conditionFromNodeError, UV_ETIMEDOUT } from './node-errors';
 
@@ -47,6 +47,36 @@ export interface StreamishOptions extends StreamishCallbacks {
 
 type PendingWrite = [Buffer, WriteDone | undefined];
 
+// Streamish flags, one field for all (a server may hold tens of thousands of streamishes).
+/** Closed by the app, by an event, or by the loop. */
+const SHUT = 1;
+/** The Node socket can be written. */
+const READY = 2;
+/** Closed gracefully while connecting: close once what was written has left. */
+const END_WHEN_READY = 4;
+/** A cork is on the Node socket until the end of this turn. */
+const BATCHING = 8;
+const READ_PAUSED = 16;
+const SINK_FULL = 32;
+
+/**
+ * Timeouts and write completions: state only the streamishes that use them carry (a
+ * `writeCb`, or `setTimeouts`).
+ */
+class Watch {
+  readMs = 0;
+  writeMs = 0;
+  readTimer: NodeJS.Timeout | null = null;
+  writeTimer: NodeJS.Timeout | null = null;
+  /** Writes whose completion we wait for (write callback or write timeout). */
+  inflight = 0;
+  readonly afterWrite: (err?: Error | null) => void;
+
+  constructor(s: Streamish) {
+    this.afterWrite = (err) => s._writeDone(err);
+  }
+}
+
 const EMPTY = Buffer.alloc(0);
 
 /** Bytes from a string (UTF-8) or a byte array, sliced to `[start, end)` without copying. */
@@ -65,7 +95,7 @@ function secondsToMs(seconds: number | null | undefined): number {
   return Math.max(1, Math.round(seconds * 1000));
 }
 
-export class Streamish extends LoopHandle {
+export class Streamish extends LoopHandle implements DeferredTask {
   readonly kind: string;
   /** cl-async's `streamish-c`: the Node socket, once there is one. */
   c: NodeSocket | null = null;
@@ -78,21 +108,11 @@ export class Streamish extends LoopHandle {
   /** The stream reads are buffered into when not draining. @internal */
   sink: ReadSink | null = null;
 
-  private shut = false;
-  private ready = false;
-  private endWhenReady = false;
+  /** SHUT, READY, END_WHEN_READY, BATCHING, READ_PAUSED, SINK_FULL. */
+  private flags = 0;
+  /** Writes made before the Node socket is ready. */
   private pending: PendingWrite[] | null = null;
-  private pendingBytes = 0;
-  private batching = false;
-  private readPaused = false;
-  private sinkFull = false;
-  private readMs = 0;
-  private writeMs = 0;
-  private readTimer: NodeJS.Timeout | null = null;
-  private writeTimer: NodeJS.Timeout | null = null;
-  /** Writes whose completion we wait for (write callback or write timeout). */
-  private inflight = 0;
-  private afterWriteFn: ((err?: Error | null) => void) | null = null;
+  private watch: Watch | null = null;
 
   constructor(loop: EventLoop, kind: string, options: StreamishOptions = {}, active = true) {
     super(loop, active);
@@ -105,17 +125,19 @@ export class Streamish extends LoopHandle {
 
   /** cl-async's `streamish-closed-p`: closed by the app, by an event, or by the loop. */
   override get closed(): boolean {
-    return this.shut || super.closed;
+    return (this.flags & SHUT) !== 0 || super.closed;
   }
 
   /** True once the Node socket is connected (accepted sockets are at once). */
   get connected(): boolean {
-    return this.ready && !this.shut;
+    return (this.flags & (READY | SHUT)) === READY;
   }
 
   /** Bytes written but not yet handed to the kernel (back-pressure). */
   get bufferedAmount(): number {
-    return (this.c?.writableLength ?? 0) + this.pendingBytes;
+    let pendingBytes = 0;
+    if (this.pending !== null) for (const [buf] of this.pending) pendingBytes += buf.length;
+    return (this.c?.writableLength ?? 0) + pendingBytes;
   }
 
   /** Node's name for `bufferedAmount`. */
@@ -139,24 +161,28 @@ export class Streamish extends LoopHandle {
 
   /** Stop reading (`disableSocket`); data stays in the kernel until `resume`. */
   pause(): void {
-    this.readPaused = true;
+    this.flags |= READ_PAUSED;
     this.applyReading();
   }
 
   resume(): void {
-    this.readPaused = false;
+    this.flags &= ~READ_PAUSED;
     this.applyReading();
   }
 
   /** `setSocketTimeouts`: seconds (fractions allowed); none, 0 or -1 clear a timeout. */
   setTimeouts(readSeconds: number | null | undefined, writeSeconds: number | null | undefined): void {
     this.checkOpen();
-    this.readMs = secondsToMs(readSeconds);
+    const readMs = secondsToMs(readSeconds);
+    const writeMs = secondsToMs(writeSeconds);
+    if (this.watch === null && readMs === 0 && writeMs === 0) return;
+    const watch = (this.watch ??= new Watch(this));
+    watch.readMs = readMs;
     this.stopReadTimer();
     this.applyReading();
-    this.writeMs = secondsToMs(writeSeconds);
+    watch.writeMs = writeMs;
     this.stopWriteTimer();
-    if (this.writeMs > 0 && this.inflight > 0) this.startWriteTimer();
+    if (writeMs > 0 && watch.inflight > 0) this.startWriteTimer(watch);
   }
 
   /**
@@ -170,15 +196,15 @@ export class Streamish extends LoopHandle {
       return;
     }
     this.markShut(null);
-    if (this.ready) endThenClose(this.c!);
+    if ((this.flags & READY) !== 0) endThenClose(this.c!);
     // Still connecting: what was written leaves once connected, then the socket closes.
-    else if (this._active) this.endWhenReady = true;
+    else if (this._active) this.flags |= END_WHEN_READY;
     else this.close();
   }
 
   /** Should a connection still be opened for this streamish? @internal */
   get _wantsConnection(): boolean {
-    return !super.closed && (!this.shut || this.endWhenReady);
+    return !super.closed && (this.flags & (SHUT | END_WHEN_READY)) !== SHUT;
   }
 
   /**
@@ -188,7 +214,7 @@ export class Streamish extends LoopHandle {
   _endWrite(cb: WriteDone): void {
     const c = this.c;
     if (this.closed || c === null) cb();
-    else if (!this.ready) this.once('connect', () => this._endWrite(cb));
+    else if ((this.flags & READY) === 0) this.once('connect', () => this._endWrite(cb));
     else c.end(cb);
   }
 
@@ -260,34 +286,37 @@ export class Streamish extends LoopHandle {
   /** Send bytes, or keep them until the Node socket is ready. @internal */
   _send(buf: Buffer, cb?: WriteDone): boolean {
     const c = this.c;
-    if (!this.ready || c === null) {
+    const flags = this.flags;
+    if ((flags & READY) === 0 || c === null) {
       (this.pending ??= []).push([buf, cb]);
-      this.pendingBytes += buf.length;
       return true;
     }
-    if (!this.batching) {
-      // cl-async's *buffer-writes*: the writes of one turn leave in one writev.
-      this.batching = true;
+    if ((flags & BATCHING) === 0) {
+      // cl-async's *buffer-writes*: the writes of one callback leave in one writev.
+      this.flags = flags | BATCHING;
       c.cork();
-      process.nextTick(uncork, this);
+      this.loop._defer(this);
     }
-    if (this.writeCb === null && this.writeMs === 0) return c.write(buf, cb);
-    this.inflight++;
-    if (this.writeMs > 0 && this.writeTimer === null) this.startWriteTimer();
-    return c.write(buf, cb === undefined ? this.afterWrite : (err?: Error | null) => (this.afterWrite(err), cb(err)));
+    let watch = this.watch;
+    if (this.writeCb === null && (watch === null || watch.writeMs === 0)) return c.write(buf, cb);
+    watch ??= this.watch = new Watch(this);
+    watch.inflight++;
+    if (watch.writeMs > 0 && watch.writeTimer === null) this.startWriteTimer(watch);
+    const afterWrite = watch.afterWrite;
+    return c.write(buf, cb === undefined ? afterWrite : (err?: Error | null) => (afterWrite(err), cb(err)));
   }
 
-  /** @internal */
-  _uncork(): void {
-    this.batching = false;
+  /** The callback that wrote returned: send the batch. @internal */
+  _runDeferred(): void {
+    this.flags &= ~BATCHING;
     const c = this.c;
     if (c !== null && !c.destroyed) c.uncork();
   }
 
   /** The attached stream has room again (`_read`), or filled up. @internal */
   _setSinkFull(full: boolean): void {
-    if (this.sinkFull === full) return;
-    this.sinkFull = full;
+    if (((this.flags & SINK_FULL) !== 0) === full) return;
+    this.flags ^= SINK_FULL;
     this.applyReading();
   }
 
@@ -297,7 +326,7 @@ export class Streamish extends LoopHandle {
     if (sink !== null && !sink._pushChunk(chunk)) this._setSinkFull(true);
     this.emit('data', chunk);
     const readCb = this.readCb as ReadFn | null;
-    if (readCb !== null && !this.shut) readCb(this, sink ?? chunk);
+    if (readCb !== null && (this.flags & SHUT) === 0) readCb(this, sink ?? chunk);
   }
 
   protected release(): void {
@@ -315,8 +344,8 @@ export class Streamish extends LoopHandle {
   // -- internals -------------------------------------------------------------------------
 
   private markShut(condition: EventInfo | null): void {
-    if (this.shut) return;
-    this.shut = true;
+    if ((this.flags & SHUT) !== 0) return;
+    this.flags |= SHUT;
     this.stopReadTimer();
     this.stopWriteTimer();
     this.sink?._pushEnd(condition instanceof StreamishEof ? null : condition);
@@ -330,13 +359,12 @@ export class Streamish extends LoopHandle {
 
   /** @internal */
   _onReady(): void {
-    if (this.ready) return;
-    this.ready = true;
+    if ((this.flags & READY) !== 0) return;
+    this.flags |= READY;
     const pending = this.pending;
     this.pending = null;
-    this.pendingBytes = 0;
     if (pending !== null) for (const [buf, cb] of pending) this._send(buf, cb);
-    if (this.endWhenReady) {
+    if ((this.flags & END_WHEN_READY) !== 0) {
       endThenClose(this.c!);
       return;
     }
@@ -347,8 +375,10 @@ export class Streamish extends LoopHandle {
 
   /** @internal */
   _onData(chunk: Buffer): void {
-    if (this.shut) return;
-    if (this.readTimer !== null) this.readTimer.refresh();
+    if ((this.flags & SHUT) !== 0) return;
+    const watch = this.watch;
+    if (watch !== null && watch.readTimer !== null) watch.readTimer.refresh();
+    this.loop._adoptResource();
     this.loop.invoke(this.eventCb, dispatchChunk, this, chunk);
   }
 
@@ -367,18 +397,15 @@ export class Streamish extends LoopHandle {
     this.notify('drain');
   }
 
-  /** A write's completion, bound once and only for sockets that wait for completions. */
-  private get afterWrite(): (err?: Error | null) => void {
-    return (this.afterWriteFn ??= (err?: Error | null) => this.writeDone(err));
-  }
-
-  private writeDone(err?: Error | null): void {
-    this.inflight--;
+  /** A write we waited for completed (`Watch#afterWrite`). @internal */
+  _writeDone(err?: Error | null): void {
+    const watch = this.watch!;
+    watch.inflight--;
     const c = this.c;
-    if (err || c === null || this.shut) return;
-    if (this.inflight > 0 || c.writableLength > 0) {
+    if (err || c === null || (this.flags & SHUT) !== 0) return;
+    if (watch.inflight > 0 || c.writableLength > 0) {
       // Progress: the write timeout counts from the last completed write.
-      this.writeTimer?.refresh();
+      watch.writeTimer?.refresh();
       return;
     }
     this.stopWriteTimer();
@@ -387,33 +414,37 @@ export class Streamish extends LoopHandle {
   }
 
   private applyReading(): void {
-    if (this.shut) return;
-    const paused = this.readPaused || this.sinkFull;
+    if ((this.flags & SHUT) !== 0) return;
+    const paused = (this.flags & (READ_PAUSED | SINK_FULL)) !== 0;
     const c = this.c;
     if (c !== null) {
       if (paused) c.pause();
       else if (c.isPaused()) c.resume();
     }
     // Disabled reading stops the read timeout, as in cl-async.
-    if (paused || this.readMs === 0) this.stopReadTimer();
-    else if (this.readTimer === null) this.readTimer = setTimeout(timedOut, this.readMs, this).unref();
+    const watch = this.watch;
+    if (watch === null) return;
+    if (paused || watch.readMs === 0) this.stopReadTimer();
+    else if (watch.readTimer === null) watch.readTimer = setTimeout(timedOut, watch.readMs, this).unref();
   }
 
-  private startWriteTimer(): void {
-    this.writeTimer = setTimeout(timedOut, this.writeMs, this).unref();
+  private startWriteTimer(watch: Watch): void {
+    watch.writeTimer = setTimeout(timedOut, watch.writeMs, this).unref();
   }
 
   private stopReadTimer(): void {
-    if (this.readTimer !== null) {
-      clearTimeout(this.readTimer);
-      this.readTimer = null;
+    const watch = this.watch;
+    if (watch !== null && watch.readTimer !== null) {
+      clearTimeout(watch.readTimer);
+      watch.readTimer = null;
     }
   }
 
   private stopWriteTimer(): void {
-    if (this.writeTimer !== null) {
-      clearTimeout(this.writeTimer);
-      this.writeTimer = null;
+    const watch = this.watch;
+    if (watch !== null && watch.writeTimer !== null) {
+      clearTimeout(watch.writeTimer);
+      watch.writeTimer = null;
     }
   }
 
@@ -452,10 +483,6 @@ function nodeDrain(this: OwnedSocket): void {
 
 function timedOut(s: Streamish): void {
   s._timedOut();
-}
-
-function uncork(s: Streamish): void {
-  s._uncork();
 }
 
 function dispatchChunk(s: Streamish, chunk: Buffer): void {
