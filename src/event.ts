@@ -6,9 +6,7 @@ import { EventFreed } from './errors';
 import { currentLoop, EventCb, EventLoop } from './event-loop';
 import { Future, finish, makeFuture } from './future/future';
 import { LoopHandle } from './handle';
-
-/** Node clamps longer timeouts to 1 ms, so long events re-arm in steps of this. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { TimerList, TimerNode } from './timer-list';
 /** `make-event` waits "forever": cl-async uses a 100-year timer. */
 const FOREVER_SECONDS = 100 * 365 * 24 * 3600;
 
@@ -28,8 +26,15 @@ function secondsToMs(seconds: number | null | undefined): number {
 }
 
 /** cl-async's `event`: a timer handle that runs its callback once, then frees itself. */
-export class AsyncEvent extends LoopHandle {
-  private timer: NodeJS.Timeout | undefined;
+export class AsyncEvent extends LoopHandle implements TimerNode {
+  /** @internal */
+  _due = 0;
+  /** @internal */
+  _timerPrev: TimerNode | null = null;
+  /** @internal */
+  _timerNext: TimerNode | null = null;
+  /** @internal */
+  _timerList: TimerList | null = null;
 
   constructor(
     loop: EventLoop,
@@ -48,22 +53,22 @@ export class AsyncEvent extends LoopHandle {
     return this.closed;
   }
 
-  /** cl-async's `event-c`: the underlying Node timer, when armed. */
+  /** cl-async's `event-c`: the Node timer that carries it when armed (shared by its list). */
   get c(): NodeJS.Timeout | undefined {
-    return this.timer;
+    return TimerList.nodeTimerOf(this);
   }
 
   /** Arm (or re-arm) the event to fire after `seconds`. */
   add(seconds?: number | null): void {
     if (this.closed) throw new EventFreed({ event: this });
-    this.disarm();
-    this.arm(secondsToMs(seconds));
+    TimerList.disarm(this);
+    TimerList.arm(this.loop, this, secondsToMs(seconds));
     this.loop._setActive(this, true);
   }
 
   /** Stop the timer without freeing: the event no longer keeps the loop alive. */
   remove(): void {
-    this.disarm();
+    TimerList.disarm(this);
     this.loop._setActive(this, false);
   }
 
@@ -74,37 +79,15 @@ export class AsyncEvent extends LoopHandle {
   }
 
   protected release(): void {
-    this.disarm();
+    TimerList.disarm(this);
   }
 
-  protected override nodeRef(refed: boolean): void {
-    if (refed) this.timer?.ref();
-    else this.timer?.unref();
+  protected override nodeRef(): void {
+    TimerList.refChanged(this);
   }
 
-  private arm(ms: number): void {
-    const step = Math.min(ms, MAX_TIMER_MS);
-    if (step === ms) {
-      // Node calls a timer without arguments with the Timeout as `this`: no argument array.
-      const timer = setTimeout(fire, ms) as EventTimeout;
-      timer[EVENT] = this;
-      this.timer = timer;
-    } else {
-      this.timer = setTimeout(() => this.arm(ms - step), step);
-    }
-    if (!this._refed) this.timer.unref();
-  }
-
-  private disarm(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-  }
-
-  /** @internal the timer fired */
-  _fire(): void {
-    this.timer = undefined;
+  /** @internal its list found it due */
+  _expire(): void {
     this.loop.invoke(this.eventCb, runEvent, this);
   }
 
@@ -114,16 +97,9 @@ export class AsyncEvent extends LoopHandle {
       this.callback();
     } finally {
       // Free after the callback, unless it re-armed the event.
-      if (this.timer === undefined) this.close();
+      if (this._timerList === null) this.close();
     }
   }
-}
-
-const EVENT = Symbol('cl-async event');
-type EventTimeout = NodeJS.Timeout & { [EVENT]: AsyncEvent };
-
-function fire(this: EventTimeout): void {
-  this[EVENT]._fire();
 }
 
 function runEvent(event: AsyncEvent): void {
