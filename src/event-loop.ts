@@ -80,7 +80,8 @@ export class EventLoop {
   private state: LoopState = 'running';
   /** Callbacks running now (`invoke` nests). */
   private depth = 0;
-  private readonly deferred: DeferredTask[] = [];
+  private readonly deferred: Array<DeferredTask | null> = [];
+  private deferredCount = 0;
   /** Every handle not yet closed, oldest first: an intrusive list through the handles. */
   private first: LoopHandle | null = null;
   private last: LoopHandle | null = null;
@@ -112,42 +113,42 @@ export class EventLoop {
   }
 
   /**
-   * Call a user callback in this loop's context, with the arguments given. A throw is an
-   * application error: it never escapes into Node (where it would kill the process). When
-   * the outermost callback returns, the work deferred during it runs (`_defer`).
+   * Call a user callback in this loop's context, with the arguments given (at most four). A
+   * throw is an application error: it never escapes into Node (where it would kill the
+   * process). When the outermost callback returns, the work deferred during it runs
+   * (`_defer`).
    */
-  invoke(eventCb: EventCb | null | undefined, fn: (...args: any[]) => unknown, ...args: unknown[]): void;
+  invoke(eventCb: EventCb | null | undefined, fn: (...args: any[]) => unknown, ...args: [a?: unknown, b?: unknown, c?: unknown, d?: unknown]): void;
   invoke(eventCb: EventCb | null | undefined, fn: (...args: unknown[]) => unknown, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
-    if (storage.getStore() !== this) {
-      storage.run(this, reinvoke, this, arguments);
-      return;
-    }
-    this.depth++;
-    try {
-      // No rest array: this runs for every read and every timer. The callback gets exactly
-      // the arguments given (a `(...args)` callback sees no padding).
-      switch (arguments.length) {
-        case 2: fn(); break;
-        case 3: fn(a); break;
-        case 4: fn(a, b); break;
-        case 5: fn(a, b, c); break;
-        case 6: fn(a, b, c, d); break;
-        default: fn(...Array.prototype.slice.call(arguments, 2));
-      }
-    } catch (err) {
-      this.appError(err, eventCb);
-    } finally {
-      if (--this.depth === 0 && this.deferred.length > 0) this.runDeferred();
-    }
+    if (storage.getStore() !== this) storage.run(this, reinvoke, this, arguments);
+    else this.call(eventCb, fn, arguments.length - 2, a, b, c, d);
   }
 
   /**
-   * Give the async resource running now this loop's context for good. For a socket's reads:
-   * Node makes an accepted connection's handle before it enters the server's context, so
-   * without this every read would need a `run` of its own. @internal
+   * `invoke` for a callback of a Node handle that only this loop uses (a socket's reads). Node
+   * makes an accepted connection's handle before it enters the server's context; instead of
+   * a `run` per read, the handle gets the loop's context for good on its first. @internal
    */
-  _adoptResource(): void {
+  _invokeOwned(eventCb: EventCb | null | undefined, fn: (a: any, b: any) => unknown, a: unknown, b: unknown): void {
     if (storage.getStore() !== this) storage.enterWith(this);
+    this.call(eventCb, fn, 2, a, b);
+  }
+
+  /** No rest array: this runs for every read and every timer. */
+  private call(eventCb: EventCb | null | undefined, fn: (...args: unknown[]) => unknown, argc: number, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
+    this.depth++;
+    try {
+      // The callback gets exactly the arguments given (a `(...args)` callback sees no padding).
+      if (argc === 0) fn();
+      else if (argc === 1) fn(a);
+      else if (argc === 2) fn(a, b);
+      else if (argc === 3) fn(a, b, c);
+      else fn(a, b, c, d);
+    } catch (err) {
+      this.appError(err, eventCb);
+    } finally {
+      if (--this.depth === 0 && this.deferredCount > 0) this.runDeferred();
+    }
   }
 
   /**
@@ -156,18 +157,23 @@ export class EventLoop {
    * write. @internal
    */
   _defer(task: DeferredTask): void {
-    if (this.depth > 0) this.deferred.push(task);
+    if (this.depth > 0) this.deferred[this.deferredCount++] = task;
     else process.nextTick(runDeferredTask, task);
   }
 
   private runDeferred(): void {
     const deferred = this.deferred;
-    // Tasks deferred while these run (a nested callback) join this pass.
+    // Tasks deferred while these run (a nested callback) join this pass. The array keeps
+    // its slots: emptying it would regrow it for every callback.
     this.depth++;
     try {
-      for (let i = 0; i < deferred.length; i++) deferred[i]._runDeferred();
+      for (let i = 0; i < this.deferredCount; i++) {
+        const task = deferred[i]!;
+        deferred[i] = null;
+        task._runDeferred();
+      }
     } finally {
-      deferred.length = 0;
+      this.deferredCount = 0;
       this.depth--;
     }
   }

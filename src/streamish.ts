@@ -378,8 +378,7 @@ export class Streamish extends LoopHandle implements DeferredTask {
     if ((this.flags & SHUT) !== 0) return;
     const watch = this.watch;
     if (watch !== null && watch.readTimer !== null) watch.readTimer.refresh();
-    this.loop._adoptResource();
-    this.loop.invoke(this.eventCb, dispatchChunk, this, chunk);
+    this.loop._invokeOwned(this.eventCb, dispatchChunk, this, chunk);
   }
 
   /** @internal */
