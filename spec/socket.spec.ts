@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import net from 'node:net';
 import {
   EventError,
   SocketClosed,
@@ -44,6 +45,51 @@ describe('socket', () => {
       await Promise.all([run(), run()]);
       expect(seen).to.have.length(4);
       for (const [mine, current] of seen) expect(current).to.equal(mine);
+    });
+
+    it('writes made in one callback leave together when it returns: the peer reads them as one chunk', async () => {
+      const chunks: string[] = [];
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, (sock) => {
+          for (const part of ['a', 'b', 'c']) writeSocketData(sock, part);
+          closeSocket(sock);
+          closeTcpServer(server);
+        });
+        const client = net.connect(server.port, '127.0.0.1', () => client.write('go'));
+        client.on('data', (d: Buffer) => chunks.push(d.toString()));
+      });
+      expect(chunks).to.deep.equal(['abc']);
+    });
+
+    it('a write made outside any callback (after an await) leaves on the next tick', async () => {
+      let echoed = '';
+      await runLoop(async () => {
+        const server = tcpServer('127.0.0.1', 0, (sock, data) => writeSocketData(sock, data));
+        let sock!: AsyncSocket;
+        const connected = new Promise<void>((resolve) => {
+          sock = tcpConnect('127.0.0.1', server.port, (s, data) => {
+            echoed += data.toString();
+            closeSocket(s);
+            closeTcpServer(server);
+          }, { connectCb: () => resolve() }) as AsyncSocket;
+        });
+        await connected;
+        writeSocketData(sock, 'after await');
+      });
+      expect(echoed).to.equal('after await');
+    });
+
+    it('callbacks get exactly the arguments of their call: an eventCb sees one, a delay none', async () => {
+      const arities: number[] = [];
+      await runLoop(() => {
+        delay((...args: unknown[]) => arities.push(args.length));
+        const server = tcpServer('127.0.0.1', 0, (sock) => {
+          closeSocket(sock);
+          closeTcpServer(server);
+        });
+        tcpConnect('127.0.0.1', server.port, null, { data: 'x', eventCb: (...args: unknown[]) => arities.push(args.length) });
+      });
+      expect(arities).to.deep.equal([0, 1]);
     });
 
     it('stats counts incoming and outgoing connections until they close', async () => {
