@@ -54,7 +54,7 @@ const SHUT = 1;
 const READY = 2;
 /** Closed gracefully while connecting: close once what was written has left. */
 const END_WHEN_READY = 4;
-/** A cork is on the Node socket until the end of this turn. */
+/** A cork is on the Node socket until the callback that wrote returns. */
 const BATCHING = 8;
 const READ_PAUSED = 16;
 const SINK_FULL = 32;
