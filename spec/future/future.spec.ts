@@ -126,6 +126,86 @@ describe('Future', () => {
       expect(log).to.deep.equal([1, 1, 'first']);
     });
 
+    it("the attach future settles once even when its owner settles it before the callback's result", () => {
+      const f = makeFuture();
+      const early = attach(f, () => 'late');
+      const thrower = attach(f, () => {
+        throw new Error('late');
+      });
+      const forwarded = attach(f, () => 'late');
+      const target = makeFuture();
+      const seen: unknown[] = [];
+      attach(early, (v) => seen.push(v));
+      finish(early, 'early');
+      signalError(thrower, 'early error');
+      attachErrback(thrower, (e) => seen.push(e));
+      finish(forwarded, target);
+      finish(f, 1);
+      expect(seen).to.deep.equal(['early', 'early error']);
+      expect(early.values).to.deep.equal(['early']);
+      expect(thrower.error).to.equal('early error');
+      expect(forwarded.state).to.equal('pending');
+      finish(target, 'target');
+      expect(forwarded.values).to.deep.equal(['target']);
+    });
+
+    it('the then future settles once too', async () => {
+      const f = makeFuture();
+      const early = f.then(() => 'late');
+      finish(early, 'early');
+      finish(f, 1);
+      expect(await early).to.equal('early');
+    });
+
+    it('a chain settled from its root passes every kind of result on', async () => {
+      const root = makeFuture();
+      const inner = makeFuture();
+      const obj = { not: 'a thenable' };
+      const boom = new Error('boom');
+      const seen: unknown[] = [];
+      const step =
+        (r: unknown) =>
+        (...vs: unknown[]): unknown => {
+          seen.push(vs);
+          return r;
+        };
+      let f: Future = root;
+      for (const r of [null, undefined, 'text', 1.5, obj, values(1, 2), values(), inner, Promise.resolve('adopted')]) {
+        f = attach(f, step(r));
+      }
+      const end = attach(
+        attach(
+          attach(f, (v: unknown) => {
+            seen.push([v]);
+            throw boom;
+          }),
+          () => seen.push('skipped'),
+        ),
+        () => 'no',
+        (e) => e,
+      );
+      finish(root, 0);
+      expect(seen).to.deep.equal([[0], [null], [undefined], ['text'], [1.5], [obj], [1, 2], []]);
+      finish(inner, 'inner');
+      expect(seen[8]).to.deep.equal(['inner']);
+      expect(await end).to.equal(boom);
+      expect(seen).to.deep.equal([[0], [null], [undefined], ['text'], [1.5], [obj], [1, 2], [], ['inner'], ['adopted']]);
+
+      // The same through the Promise face.
+      const troot = makeFuture();
+      let t: Future = troot;
+      const got: unknown[] = [];
+      for (const r of [null, 'text', obj, values(3, 4), inner, Promise.resolve('adopted')]) {
+        t = t.then((v) => {
+          got.push(v);
+          return r;
+        });
+      }
+      troot.finish(0);
+      expect(await t).to.equal('adopted');
+      expect(got).to.deep.equal([0, null, 'text', obj, 3, 'inner']);
+    });
+
     it('a throw in a callback rejects the attach future, flows down the chain, and spares the other callbacks', () => {
       const f = makeFuture();
       const boom = new Error('boom');
@@ -228,6 +308,27 @@ describe('Future', () => {
       );
       finish(inner, 'inner');
       expect(got).to.equal('inner');
+    });
+
+    it('hands on several listeners of both faces, in their order and each with its face', async () => {
+      const a = makeFuture();
+      const b = makeFuture();
+      const log: unknown[] = [];
+      a.then((v) => log.push(['then1', v]));
+      attach(a, (...vs: unknown[]) => log.push(['attach1', ...vs]));
+      a.then((v) => log.push(['then2', v]));
+      attach(a, (...vs: unknown[]) => log.push(['attach2', ...vs]));
+      finish(a, b);
+      finish(b, 1, 2);
+      expect(log).to.deep.equal([
+        ['attach1', 1, 2],
+        ['attach2', 1, 2],
+      ]);
+      await a;
+      expect(log.slice(2)).to.deep.equal([
+        ['then1', 1],
+        ['then2', 1],
+      ]);
     });
 
     it('a forwarded future ignores finish and signalError', () => {
@@ -545,6 +646,22 @@ describe('Future', () => {
       Future.finishHook = null;
       runs.forEach((run) => run());
       expect(log).to.deep.equal([1, ['late', 1], 'e']);
+    });
+
+    it('defers each link of a chain', () => {
+      const runs: Array<() => void> = [];
+      Future.finishHook = (run) => void runs.push(run);
+      const root = makeFuture();
+      const end = attach(
+        attach(root, (x: number) => x + 1),
+        (x: number) => x + 1,
+      );
+      finish(root, 0);
+      for (let i = 1; i <= 3; i++) {
+        expect(runs).to.have.length(i);
+        runs[i - 1]();
+      }
+      expect(end.values).to.deep.equal([2]);
     });
   });
 

@@ -19,12 +19,12 @@ const LOCKED = 4; // adopting a foreign thenable: later finish/signalError are i
 const HANDLED = 8; // someone listened; suppresses the unhandled-error report
 const DEFERRED = 16; // settled, but `Future.finishHook` has not run the listeners yet
 const SILENCED = 32; // its error was taken by a handler-case clause: never reported, nor downstream
-const LISTENED = 64; // the inline listener slot is taken
-const ASYNC_1 = 128; // ... by a Promise-face listener
-// Settling in tail position of `_invoke`: on settling, set READY instead of running the
-// listeners, and `_drive` runs them next without recursing. Flags on the future, not module
-// variables, because storing a young future into the (old) module context costs a write barrier.
-const TAIL = 256;
+const LISTENED = 64; // someone listens: `_onF`, `_onR`, `_child` hold the listener
+const ASYNC_1 = 128; // ... which is Promise-face
+const MORE = 256; // ... or several: `_onF` holds them all, four slots each (see `_listen`)
+// Settled in tail position (see `_settled`), with the listeners left to `_drive`, which runs them
+// next in its loop instead of recursing. A flag on the future, not a module variable, because
+// storing a young future into the (old) module context costs a write barrier.
 const READY = 512;
 const MULTI = 1024; // fulfilled with other than exactly one value: `_value` holds them all
 
@@ -59,8 +59,10 @@ export interface FutureOptions {
 }
 
 type FinishHook = (run: () => void) => void;
-let finishHook: FinishHook | null = null;
-let debugOnError = false;
+// The module state the hot paths read is declared with `var`: optimized code reads a module `let`
+// through a check for its temporal dead zone, and these are read once or more per link.
+var finishHook: FinishHook | null = null;
+var debugOnError = false;
 
 export class Future<T = any> implements PromiseLike<T> {
   /** Receives every errored future nobody listened to, one macrotask after it errored. */
@@ -79,18 +81,18 @@ export class Future<T = any> implements PromiseLike<T> {
     return debugOnError;
   }
   static set debugOnError(on: boolean) {
-    debugOnError = on;
+    debugOnError = Boolean(on); // a boolean, so the hot path compares instead of converting
   }
 
   // Fields are assigned in the constructor (not as class fields) so V8 builds one fast shape.
   declare readonly name: string | undefined;
   private declare _bits: number; // state and flags
   private declare _value: any; // the value (all values with MULTI), error, or forward target
-  // The first listener lives inline (its mode in `_bits`); the rest go to `_more` four slots each.
-  private declare _onF: Fn | undefined;
+  // A sole listener lives inline (its mode in `_bits`). Most futures never get a second one, so
+  // several share `_onF` as an array rather than costing every future a field.
+  private declare _onF: Fn | unknown[] | undefined;
   private declare _onR: Fn | undefined;
   private declare _child: Future | undefined;
-  private declare _more: unknown[] | undefined;
 
   constructor(opts?: FutureOptions) {
     this.name = opts?.name;
@@ -99,7 +101,6 @@ export class Future<T = any> implements PromiseLike<T> {
     this._onF = undefined;
     this._onR = undefined;
     this._child = undefined;
-    this._more = undefined;
   }
 
   // ---- producer side ------------------------------------------------------------------------
@@ -109,7 +110,7 @@ export class Future<T = any> implements PromiseLike<T> {
    * sole `Values` argument is spread. Ignored once settled, forwarded or adopting.
    */
   finish(...values: unknown[]): this {
-    if ((this._bits & (STATE | LOCKED)) === PENDING) {
+    if (this._open()) {
       if (values.length === 1) this._resolve(values[0]);
       else this._resolveMany(values);
     }
@@ -118,7 +119,7 @@ export class Future<T = any> implements PromiseLike<T> {
 
   /** Reject with `err` (any value, even `undefined`). Ignored once settled. */
   signalError(err: unknown): this {
-    if ((this._bits & (STATE | LOCKED)) === PENDING) this._reject(err);
+    if (this._open()) this._reject(err);
     return this;
   }
 
@@ -231,6 +232,11 @@ export class Future<T = any> implements PromiseLike<T> {
 
   // ---- internals ----------------------------------------------------------------------------
 
+  /** Not yet settled, forwarded or adopting: `finish` and `signalError` still count. */
+  private _open(): boolean {
+    return (this._bits & (STATE | LOCKED)) === PENDING;
+  }
+
   /** @internal Register a listener; runs it now (or queues it) when already settled. */
   _listen(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined, mode: number): void {
     let f: Future = this;
@@ -247,9 +253,14 @@ export class Future<T = any> implements PromiseLike<T> {
         f._child = child;
         return;
       }
-      f._bits = bits;
-      if (f._more === undefined) f._more = [onF, onR, child, mode];
-      else f._more.push(onF, onR, child, mode);
+      if (bits & MORE) {
+        f._bits = bits;
+        (f._onF as unknown[]).push(onF, onR, child, mode);
+      } else {
+        f._bits = (bits | MORE) & ~ASYNC_1;
+        f._onF = [f._onF, f._onR, f._child, bits & ASYNC_1 ? ASYNC : 0, onF, onR, child, mode];
+        f._onR = f._child = undefined;
+      }
     } else {
       f._bits = bits;
       run(f, onF, onR, child, mode);
@@ -272,65 +283,68 @@ export class Future<T = any> implements PromiseLike<T> {
     return (this.lookupForwarded()._bits & (STATE | SILENCED)) === REJECTED;
   }
 
-  /** @internal The resolution procedure for one value (A+ 2.3). */
-  _resolve(x: unknown): void {
+  /**
+   * @internal The resolution procedure for one value (A+ 2.3). With `tail`, settling leaves the
+   * listeners to the caller (see `_settled`).
+   */
+  _resolve(x: unknown, tail = false): void {
     if (isObjectLike(x)) {
       if (x instanceof Future) return this._forward(x);
-      if (x instanceof Values) return this._resolveMany(x.items);
+      if (x instanceof Values) return this._resolveMany(x.items, tail);
       let then: unknown;
       try {
         then = (x as PromiseLike<unknown>).then;
       } catch (e) {
-        return this._reject(e);
+        return this._reject(e, tail);
       }
       if (typeof then === 'function') return this._adopt(x, then as Fn);
     }
-    this._fulfill(x, 0);
+    this._fulfill(x, 0, tail);
   }
 
-  private _resolveMany(items: unknown[]): void {
+  private _resolveMany(items: unknown[], tail = false): void {
     const first = items[0];
     if (items.length === 1 || (isObjectLike(first) && 'then' in first)) {
-      this._resolve(first); // a future or thenable as first value decides; the rest are dropped
+      this._resolve(first, tail); // a future or thenable as first value decides; the rest are dropped
     } else {
-      this._fulfill(items, MULTI);
+      this._fulfill(items, MULTI, tail);
     }
   }
 
   /** `value` is all the values when `multi` is MULTI, else 0. */
-  private _fulfill(value: unknown, multi: number): void {
+  private _fulfill(value: unknown, multi: number, tail: boolean): void {
     this._bits = (this._bits & ~STATE) | FULFILLED | multi;
     this._value = value;
-    this._settled();
+    this._settled(tail);
   }
 
   /** @internal */
-  _reject(err: unknown): void {
+  _reject(err: unknown, tail = false): void {
     this._bits = (this._bits & ~STATE) | REJECTED;
     this._value = err;
     if (!(this._bits & HANDLED)) trackUnhandled(this);
-    this._settled();
+    this._settled(tail);
   }
 
   private _forward(target: Future): void {
     const end = target.lookupForwarded();
     if (end === this) return this._reject(new TypeError('Future cannot be forwarded to itself'));
     const bits = this._bits;
-    this._bits = (bits & ~(STATE | LISTENED | ASYNC_1)) | FORWARDED;
+    this._bits = (bits & ~(STATE | LISTENED | ASYNC_1 | MORE)) | FORWARDED;
     this._value = end;
     if (!(bits & LISTENED)) {
       // Nobody listens here yet: an error already on the target is this future's error too.
       if (this._isUnhandled()) trackUnhandled(this);
       return;
     }
-    const more = this._more;
-    this._more = undefined;
-    end._listen(this._onF, this._onR, this._child, bits & ASYNC_1 ? ASYNC : 0);
+    const onF = this._onF;
+    const onR = this._onR;
+    const child = this._child;
     this._onF = this._onR = this._child = undefined;
-    if (more !== undefined) {
-      for (let i = 0; i < more.length; i += 4) {
-        end._listen(more[i] as Fn, more[i + 1] as Fn, more[i + 2] as Future, more[i + 3] as number);
-      }
+    if (!(bits & MORE)) return end._listen(onF as Fn | undefined, onR, child, bits & ASYNC_1 ? ASYNC : 0);
+    const all = onF as unknown[];
+    for (let i = 0; i < all.length; i += 4) {
+      end._listen(all[i] as Fn, all[i + 1] as Fn, all[i + 2] as Future, all[i + 3] as number);
     }
   }
 
@@ -354,7 +368,11 @@ export class Future<T = any> implements PromiseLike<T> {
     }
   }
 
-  private _settled(): void {
+  /**
+   * Runs the listeners of a future that just settled. With `tail` it only flags them READY: the
+   * caller, `_drive`, runs them next in its loop instead of recursing.
+   */
+  private _settled(tail: boolean): void {
     const hook = finishHook;
     if (hook !== null) {
       this._bits |= DEFERRED;
@@ -363,7 +381,7 @@ export class Future<T = any> implements PromiseLike<T> {
         this._runListeners();
       });
     } else if (this._bits & LISTENED) {
-      if (this._bits & TAIL) this._bits |= READY;
+      if (tail) this._bits |= READY;
       else this._runListeners();
     }
   }
@@ -374,61 +392,46 @@ export class Future<T = any> implements PromiseLike<T> {
     const onF = this._onF;
     const onR = this._onR;
     const child = this._child;
-    const more = this._more;
     // Detach first, so a listener attached from inside a callback runs at once (blackbird B13).
-    this._bits = bits & ~(LISTENED | ASYNC_1);
-    this._onF = this._onR = this._child = this._more = undefined;
-    run(this, onF, onR, child, bits & ASYNC_1 ? ASYNC : 0);
-    if (more !== undefined) {
-      for (let i = 0; i < more.length; i += 4) {
-        run(this, more[i] as Fn, more[i + 1] as Fn, more[i + 2] as Future, more[i + 3] as number);
-      }
+    this._bits = bits & ~(LISTENED | ASYNC_1 | MORE);
+    this._onF = this._onR = this._child = undefined;
+    if (!(bits & MORE)) return run(this, onF as Fn | undefined, onR, child, bits & ASYNC_1 ? ASYNC : 0);
+    const all = onF as unknown[];
+    for (let i = 0; i < all.length; i += 4) {
+      run(this, all[i] as Fn, all[i + 1] as Fn, all[i + 2] as Future, all[i + 3] as number);
     }
   }
 
   /**
-   * @internal Runs one synchronous listener; then, while the future it settled has exactly one
-   * synchronous listener, runs that one too: plain chains loop here instead of recursing.
+   * @internal Runs one listener of this settled future, synchronous or (from the microtask queue)
+   * Promise-face as `mode` says. Then, while the future it settled has exactly one listener of
+   * the same kind, runs that one too: chains loop here instead of recursing. (A Promise-face one
+   * only while nothing else is queued: queueing it would just hand it straight back.)
    */
-  _drive(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined): void {
+  _drive(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined, mode: number): void {
+    const next = mode === ASYNC ? ASYNC_1 : 0; // the kind of sole listener the loop goes on with
     let src: Future = this;
     for (;;) {
-      src._invoke(onF, onR, child, 0, true);
+      if (child !== undefined && onF !== undefined && (src._bits & (STATE | MULTI)) === FULFILLED) {
+        // The usual link, one value into a callback: `_invoke` cut down to it.
+        const r = attempt(onF, src._value, false, mode);
+        if (child._open()) {
+          if (isObjectOrNull(r)) child._settleWith(r, true);
+          else child._fulfill(r, 0, true);
+        }
+      } else {
+        src._invoke(onF, onR, child, mode, true);
+      }
       if (top !== 0) drainDeep();
       if (child === undefined) return;
       const bits = child._bits;
       if (!(bits & READY)) return;
-      if (bits & ASYNC_1 || child._more !== undefined) {
+      if ((bits & (ASYNC_1 | MORE)) !== next || (next === ASYNC_1 && microNext !== microTop)) {
         child._bits = bits & ~READY;
         return child._runListeners();
       }
       src = child;
-      onF = child._onF;
-      onR = child._onR;
-      child = child._child;
-      src._bits = bits & ~(READY | LISTENED);
-      src._onF = src._onR = src._child = undefined;
-    }
-  }
-
-  /**
-   * @internal Runs one Promise-face listener from the microtask queue; then, while the future it
-   * settled has exactly one listener, Promise-face, and nothing else is queued, runs that one too:
-   * queueing it would only hand it straight back.
-   */
-  _driveMicro(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined): void {
-    let src: Future = this;
-    for (;;) {
-      src._invoke(onF, onR, child, ASYNC, true);
-      if (child === undefined) return;
-      const bits = child._bits;
-      if (!(bits & READY)) return;
-      if (!(bits & ASYNC_1) || child._more !== undefined || microNext !== microTop) {
-        child._bits = bits & ~READY;
-        return child._runListeners();
-      }
-      src = child;
-      onF = child._onF;
+      onF = child._onF as Fn | undefined;
       onR = child._onR;
       child = child._child;
       src._bits = bits & ~(READY | LISTENED | ASYNC_1);
@@ -437,40 +440,31 @@ export class Future<T = any> implements PromiseLike<T> {
   }
 
   /**
-   * @internal Calls the handler for this (settled) future's outcome and settles `child` with it.
-   * With `tail`, a child that settles leaves its listeners to the caller (see `_drive`).
+   * @internal Calls the handler for this (settled) future's outcome and settles `child` with it,
+   * unless the child's owner settled it meanwhile (the first outcome wins). With `tail`, see
+   * `_settled`.
    */
   _invoke(onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined, mode: number, tail = false): void {
     const bits = this._bits;
     const ok = (bits & STATE) === FULFILLED;
     const fn = ok ? onF : onR;
     if (fn === undefined) {
-      if (child === undefined) return;
-      if (tail) child._bits |= TAIL;
-      if (ok) child._fulfill(this._value, bits & MULTI);
+      if (child === undefined || !child._open()) return;
+      if (ok) child._fulfill(this._value, bits & MULTI, tail);
       else {
         if (bits & SILENCED) child._silence();
-        child._reject(this._value);
+        child._reject(this._value, tail);
       }
-      if (tail) child._bits &= ~TAIL;
       return;
     }
-    let r: unknown;
-    if (debugOnError) {
-      r = callHandler(fn, this._value, ok && (bits & MULTI) !== 0, mode);
-    } else {
-      try {
-        r = callHandler(fn, this._value, ok && (bits & MULTI) !== 0, mode);
-      } catch (e) {
-        if (child !== undefined) child._reject(e);
-        return;
-      }
-    }
-    if (child !== undefined) {
-      if (tail) child._bits |= TAIL;
-      child._resolve(r);
-      if (tail) child._bits &= ~TAIL;
-    }
+    const r = attempt(fn, this._value, ok && (bits & MULTI) !== 0, mode);
+    if (child !== undefined && child._open()) child._settleWith(r, tail);
+  }
+
+  /** Settles with what a handler returned, or threw (see `attempt`). */
+  private _settleWith(r: unknown, tail: boolean): void {
+    if (r instanceof Thrown) this._reject(r.error, tail);
+    else this._resolve(r, tail);
   }
 }
 
@@ -482,7 +476,29 @@ function isObjectLike(x: unknown): x is object {
   return x !== null && (typeof x === 'object' || typeof x === 'function');
 }
 
-/** With `multi`, `value` holds all the values: `attach` gets them all, `then` the first. */
+/** `isObjectLike` or null: a cheaper test where a null may take the slower path. */
+function isObjectOrNull(x: unknown): boolean {
+  return typeof x === 'object' || typeof x === 'function';
+}
+
+/** What a handler threw, as `attempt` returns it. */
+class Thrown {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Calls a handler; a throw comes back as a `Thrown` (or propagates with `debugOnError`). With
+ * `multi`, `value` holds all the values: `attach` gets them all, `then` the first.
+ */
+function attempt(fn: Fn, value: unknown, multi: boolean, mode: number): unknown {
+  if (debugOnError === true) return callHandler(fn, value, multi, mode);
+  try {
+    return callHandler(fn, value, multi, mode);
+  } catch (e) {
+    return new Thrown(e);
+  }
+}
+
 function callHandler(fn: Fn, value: unknown, multi: boolean, mode: number): unknown {
   if (!multi) return fn(value);
   const all = value as unknown[];
@@ -497,15 +513,15 @@ function callHandler(fn: Fn, value: unknown, multi: boolean, mode: number): unkn
 
 const MAX_DEPTH = 100;
 const STRIDE = 5;
-let depth = 0;
+var depth = 0; // `var`: see `finishHook`
 // A stack of listeners, STRIDE slots each; `top` moves instead of the array length, which is slow to change.
 const deep: unknown[] = [];
-let top = 0;
+var top = 0;
 // Promise-face listeners, four slots each, drained by one microtask. Each drain gets a new array:
 // a young array takes stores of young futures without the old-to-new write barrier.
-let micro: unknown[] = [];
-let microTop = 0;
-let microNext = 0; // the entry after the one running
+var micro: unknown[] = [];
+var microTop = 0;
+var microNext = 0; // the entry after the one running
 
 function run(src: Future, onF: Fn | undefined, onR: Fn | undefined, child: Future | undefined, mode: number): void {
   if (mode === ASYNC) {
@@ -528,7 +544,7 @@ function run(src: Future, onF: Fn | undefined, onR: Fn | undefined, child: Futur
   } else {
     depth++;
     try {
-      src._drive(onF, onR, child);
+      src._drive(onF, onR, child, 0);
     } finally {
       depth--;
     }
@@ -576,7 +592,7 @@ function drainMicro(): void {
       const child = q[i + 3] as Future | undefined;
       q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
       microNext = i + 4;
-      src._driveMicro(onF, onR, child);
+      src._drive(onF, onR, child, ASYNC);
     }
   } finally {
     // Normally everything ran. If debugOnError let an error out, keep the rest for a new drain.
