@@ -408,6 +408,32 @@ describe('Future', () => {
       expect(log).to.deep.equal([['attach', 1, 2], ['then1', 1], ['then2', 1]]);
     });
 
+    it('chains interleave as native promise chains do', async () => {
+      const run = async (make: () => [PromiseLike<unknown>, () => void]): Promise<string[]> => {
+        const log: string[] = [];
+        const [a, settleA] = make();
+        const [b, settleB] = make();
+        a.then(() => log.push('a1'))
+          .then(() => log.push('a2'))
+          .then(() => log.push('a3'));
+        b.then(() => log.push('b1')).then(() => log.push('b2'));
+        settleA();
+        settleB();
+        await macrotask();
+        return log;
+      };
+      const native = await run(() => {
+        let settle!: (v: number) => void;
+        return [new Promise((r) => (settle = r)), () => settle(1)];
+      });
+      const ours = await run(() => {
+        const f = makeFuture();
+        return [f, () => f.finish(1)];
+      });
+      expect(native).to.deep.equal(['a1', 'b1', 'a2', 'b2', 'a3']);
+      expect(ours).to.deep.equal(native);
+    });
+
     it('await gives the first value; a rejection throws', async () => {
       expect(await makeFuture().finish('a', 'b')).to.equal('a');
       const err = new Error('x');
@@ -615,6 +641,32 @@ describe('Future', () => {
     it(`recursion through attach on settled values, ${N} deep`, () => {
       const loop = (i: number): unknown => (i === N ? 'done' : attach(i, () => loop(i + 1)));
       expect(attach(0, () => loop(0)).values).to.deep.equal(['done']);
+    });
+
+    it('past the nesting limit, what a callback sets off still runs before the next link', () => {
+      // Each level's callback settles a future with a listener, then nests the next level. Deep
+      // enough, those listeners are queued instead of run at once; they must still run before the
+      // level's own next link, as they do when nested.
+      const levels = 300;
+      const log: string[] = [];
+      const roots = Array.from({ length: levels + 1 }, () => makeFuture());
+      for (let i = 0; i < levels; i++) {
+        const setOff = makeFuture();
+        attach(setOff, () => log.push(`set off ${i}`));
+        attach(
+          attach(roots[i], () => {
+            finish(setOff, i);
+            finish(roots[i + 1], i + 1);
+            return i;
+          }),
+          () => log.push(`next ${i}`),
+        );
+      }
+      finish(roots[0], 0);
+      expect(log).to.have.length(2 * levels);
+      for (let i = 0; i < levels; i++) {
+        expect(log.indexOf(`set off ${i}`), `level ${i}`).to.be.lessThan(log.indexOf(`next ${i}`));
+      }
     });
 
     it(`a then chain of ${N} links`, async () => {

@@ -412,31 +412,56 @@ export class Future<T = any> implements PromiseLike<T> {
     const next = mode === ASYNC ? ASYNC_1 : 0; // the kind of sole listener the loop goes on with
     let src: Future = this;
     for (;;) {
+      let bits = -1; // the settled child's bits when `_drive` goes on with it, else -1
       if (child !== undefined && onF !== undefined && (src._bits & (STATE | MULTI)) === FULFILLED) {
-        // The usual link, one value into a callback: `_invoke` cut down to it.
+        // The usual link: one value into a callback.
         const r = attempt(onF, src._value, false, mode);
-        if (child._open()) {
-          if (isObjectOrNull(r)) child._settleWith(r, true);
-          else child._fulfill(r, 0, true);
+        const cbits = child._bits;
+        if (
+          typeof r !== 'object' && // null too: it takes the long way
+          typeof r !== 'function' &&
+          // pending, with no listener yet or a sole one of this kind
+          (cbits & (STATE | LOCKED | ASYNC_1 | MORE)) === (cbits & LISTENED ? next : 0) &&
+          finishHook === null &&
+          top === 0 &&
+          (next === 0 || microNext === microTop)
+        ) {
+          // A plain value: what `_fulfill` and `_settled` would do, without flagging READY first.
+          bits = cbits | FULFILLED;
+          child._value = r;
+        } else if (child._open()) {
+          child._settleWith(r, true);
         }
       } else {
         src._invoke(onF, onR, child, mode, true);
       }
-      if (top !== 0) drainDeep();
-      if (child === undefined) return;
-      const bits = child._bits;
-      if (!(bits & READY)) return;
-      if ((bits & (ASYNC_1 | MORE)) !== next || (next === ASYNC_1 && microNext !== microTop)) {
-        child._bits = bits & ~READY;
-        return child._runListeners();
+      if (bits < 0) {
+        if (top !== 0) drainDeep(); // what was queued meanwhile goes first
+        if (child === undefined || (bits = child._goOn(next)) < 0) return;
       }
-      src = child;
-      onF = child._onF as Fn | undefined;
-      onR = child._onR;
-      child = child._child;
+      src = child!;
       src._bits = bits & ~(READY | LISTENED | ASYNC_1);
+      if (!(bits & LISTENED)) return; // the end of a chain
+      onF = src._onF as Fn | undefined;
+      onR = src._onR;
+      child = src._child;
       src._onF = src._onR = src._child = undefined;
     }
+  }
+
+  /**
+   * After a settlement in tail position: this future's bits when `_drive` goes on with its sole
+   * listener, of kind `next`; else -1, having run its listeners the usual way if it is READY.
+   */
+  private _goOn(next: number): number {
+    const bits = this._bits;
+    if (!(bits & READY)) return -1;
+    if ((bits & (ASYNC_1 | MORE)) !== next || (next === ASYNC_1 && microNext !== microTop)) {
+      this._bits = bits & ~READY;
+      this._runListeners();
+      return -1;
+    }
+    return bits;
   }
 
   /**
@@ -474,11 +499,6 @@ Object.defineProperty(Future.prototype, BRAND, { value: true });
 
 function isObjectLike(x: unknown): x is object {
   return x !== null && (typeof x === 'object' || typeof x === 'function');
-}
-
-/** `isObjectLike` or null: a cheaper test where a null may take the slower path. */
-function isObjectOrNull(x: unknown): boolean {
-  return typeof x === 'object' || typeof x === 'function';
 }
 
 /** What a handler threw, as `attempt` returns it. */
