@@ -418,8 +418,8 @@ export class Future<T = any> implements PromiseLike<T> {
         const r = attempt(onF, src._value, false, mode);
         const cbits = child._bits;
         if (
-          typeof r !== 'object' && // null too: it takes the long way
-          typeof r !== 'function' &&
+          // the common primitives, tested the way the JIT compiles best; the rest take the long way
+          (typeof r === 'number' || typeof r === 'string' || r === undefined || typeof r === 'boolean') &&
           // pending, with no listener yet or a sole one of this kind
           (cbits & (STATE | LOCKED | ASYNC_1 | MORE)) === (cbits & LISTENED ? next : 0) &&
           finishHook === null &&
