@@ -118,25 +118,15 @@ export class TimerList {
     // Node decides the wait is over on its loop's cached clock, which may run a little
     // behind ours: what was due by then is due now. Within a millisecond counts as due, as
     // Node's own timers have that granularity. Nodes armed meanwhile are due later; the
-    // fired Node timer stays in place until the end.
+    // fired Node timer stays in place until the end (cleared, harmlessly, if the list empties).
     const dueBy = Math.max(performance.now(), this.firesAt) + 1;
     for (let node = this.first; node !== null && node._due < dueBy; node = this.first) {
-      this.unlinkDue(node);
+      this.unlink(node);
       node._expire();
     }
     if (this.first === null) return;
     this.nodeTimer = null;
     this.schedule(performance.now());
-  }
-
-  /** Unlink a due node without dropping the list: more may be due after it. */
-  private unlinkDue(node: TimerNode): void {
-    this.first = node._timerNext;
-    if (this.first === null) this.last = null;
-    else this.first._timerPrev = null;
-    node._timerNext = node._timerList = null;
-    if (node._refed) this.refs--;
-    if (this.first === null) this.lists.delete(this.ms);
   }
 }
 
