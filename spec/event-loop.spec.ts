@@ -3,6 +3,7 @@ import { EventLoopAlreadyStarted, EventLoopNotRunning } from '../src/errors';
 import { delay, makeEvent, sleep } from '../src/event';
 import {
   addEventLoopExitCallback,
+  currentLoop,
   dumpEventLoopStatus,
   exitEventLoop,
   ref,
@@ -232,6 +233,28 @@ describe('event loop', () => {
       });
       expect(err).to.be.instanceOf(TypeError);
       expect(other, 'remaining timers are closed, not run').to.equal(false);
+    });
+
+    it('work deferred to the end of a callback runs even when a task before it throws', async () => {
+      const ran: string[] = [];
+      const got: unknown[] = [];
+      await runLoop(
+        () => {
+          const loop = currentLoop();
+          delay(() => {
+            loop._defer({
+              _runDeferred() {
+                throw new Error('task');
+              },
+            });
+            loop._defer({ _runDeferred: () => ran.push('second') });
+            ran.push('callback');
+          });
+        },
+        { catchAppErrors: (e) => got.push(e) },
+      );
+      expect(ran).to.deep.equal(['callback', 'second']);
+      expect(got.map((e) => (e as Error).message)).to.deep.equal(['task']);
     });
 
     it('with catching on, the error goes to the operation’s eventCb and the loop goes on', async () => {

@@ -165,17 +165,19 @@ export class EventLoop {
     const deferred = this.deferred;
     // Tasks deferred while these run (a nested callback) join this pass. The array keeps
     // its slots: emptying it would regrow it for every callback.
+    // A task that throws does not keep the ones after it (their sockets stay corked) from running.
     this.depth++;
-    try {
-      for (let i = 0; i < this.deferredCount; i++) {
-        const task = deferred[i]!;
-        deferred[i] = null;
+    for (let i = 0; i < this.deferredCount; i++) {
+      const task = deferred[i]!;
+      deferred[i] = null;
+      try {
         task._runDeferred();
+      } catch (err) {
+        this.appError(err, null);
       }
-    } finally {
-      this.deferredCount = 0;
-      this.depth--;
     }
+    this.deferredCount = 0;
+    this.depth--;
   }
 
   /**

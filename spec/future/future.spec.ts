@@ -126,7 +126,7 @@ describe('Future', () => {
       expect(log).to.deep.equal([1, 1, 'first']);
     });
 
-    it("the attach future settles once even when its owner settles it before the callback's result", () => {
+    it("the attach future settles once even when its owner settles it before the callback's result", async () => {
       const f = makeFuture();
       const early = attach(f, () => 'late');
       const thrower = attach(f, () => {
@@ -147,6 +147,23 @@ describe('Future', () => {
       expect(forwarded.state).to.equal('pending');
       finish(target, 'target');
       expect(forwarded.values).to.deep.equal(['target']);
+      await macrotask(); // the late throw is reported (next test)
+      expect(unhandled.map((u) => (u.err as Error).message)).to.deep.equal(['late']);
+    });
+
+    it('a throw into a future its owner already settled goes to Future.onUnhandledError', async () => {
+      const f = makeFuture();
+      const late = new Error('late');
+      const thrower = attach(f, () => {
+        throw late;
+      });
+      attach(thrower, () => {});
+      finish(thrower, 'early');
+      finish(f, 1);
+      expect(thrower.values).to.deep.equal(['early']);
+      expect(unhandled).to.deep.equal([]);
+      await macrotask();
+      expect(unhandled).to.deep.equal([{ err: late, future: thrower }]);
     });
 
     it('the then future settles once too', async () => {

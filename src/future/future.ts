@@ -65,7 +65,10 @@ var finishHook: FinishHook | null = null;
 var debugOnError = false;
 
 export class Future<T = any> implements PromiseLike<T> {
-  /** Receives every errored future nobody listened to, one macrotask after it errored. */
+  /**
+   * Receives every errored future nobody listened to, one macrotask after it errored; also an
+   * error thrown by a callback whose future its owner had already settled (with that future).
+   */
   static onUnhandledError: UnhandledErrorHandler = reportToStderr;
   // The two switches live in module variables: the hot paths read those much faster than static
   // properties of the class.
@@ -429,7 +432,7 @@ export class Future<T = any> implements PromiseLike<T> {
           // A plain value: what `_fulfill` and `_settled` would do, without flagging READY first.
           bits = cbits | FULFILLED;
           child._value = r;
-        } else if (child._open()) {
+        } else {
           child._settleWith(r, true);
         }
       } else {
@@ -483,12 +486,17 @@ export class Future<T = any> implements PromiseLike<T> {
       return;
     }
     const r = attempt(fn, this._value, ok && (bits & MULTI) !== 0, mode);
-    if (child !== undefined && child._open()) child._settleWith(r, tail);
+    if (child !== undefined) child._settleWith(r, tail);
   }
 
-  /** Settles with what a handler returned, or threw (see `attempt`). */
+  /**
+   * Settles with what a handler returned, or threw (see `attempt`), unless its owner settled it
+   * first: then a throw has no future left to land in and is reported as lost.
+   */
   private _settleWith(r: unknown, tail: boolean): void {
-    if (r instanceof Thrown) this._reject(r.error, tail);
+    if (!this._open()) {
+      if (r instanceof Thrown) trackLost(r.error, this);
+    } else if (r instanceof Thrown) this._reject(r.error, tail);
     else this._resolve(r, tail);
   }
 }
@@ -629,21 +637,41 @@ function drainMicro(): void {
 // ---- unhandled errors ------------------------------------------------------------------------
 
 let unhandled: Future[] = [];
+/** Errors thrown by handlers whose future was already settled by its owner, with it. */
+let lost: unknown[] = [];
+let reportQueued = false;
 
 function trackUnhandled(f: Future): void {
-  if (unhandled.push(f) === 1) setImmediate(reportUnhandled);
+  unhandled.push(f);
+  queueReport();
+}
+
+function trackLost(err: unknown, f: Future): void {
+  lost.push(err, f);
+  queueReport();
+}
+
+function queueReport(): void {
+  if (reportQueued) return;
+  reportQueued = true;
+  setImmediate(reportUnhandled);
 }
 
 function reportUnhandled(): void {
   const list = unhandled;
+  const thrown = lost;
   unhandled = [];
-  for (const f of list) {
-    if (!f._isUnhandled()) continue;
-    try {
-      Future.onUnhandledError(f.error, f);
-    } catch (e) {
-      reportToStderr(e, f);
-    }
+  lost = [];
+  reportQueued = false;
+  for (let i = 0; i < thrown.length; i += 2) report(thrown[i], thrown[i + 1] as Future);
+  for (const f of list) if (f._isUnhandled()) report(f.error, f);
+}
+
+function report(err: unknown, f: Future): void {
+  try {
+    Future.onUnhandledError(err, f);
+  } catch (e) {
+    reportToStderr(e, f);
   }
 }
 
