@@ -164,8 +164,8 @@ export class EventLoop {
   private runDeferred(): void {
     const deferred = this.deferred;
     // Tasks deferred while these run (a nested callback) join this pass. The array keeps
-    // its slots: emptying it would regrow it for every callback.
-    // A task that throws does not keep the ones after it (their sockets stay corked) from running.
+    // its slots: emptying it would regrow it for every callback. A task that throws must not
+    // keep the ones after it from running (their sockets would stay corked).
     this.depth++;
     for (let i = 0; i < this.deferredCount; i++) {
       const task = deferred[i]!;

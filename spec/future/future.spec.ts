@@ -147,7 +147,7 @@ describe('Future', () => {
       expect(forwarded.state).to.equal('pending');
       finish(target, 'target');
       expect(forwarded.values).to.deep.equal(['target']);
-      await macrotask(); // the late throw is reported (next test)
+      await macrotask(); // thrower's callback threw after its owner settled it: reported, not lost
       expect(unhandled.map((u) => (u.err as Error).message)).to.deep.equal(['late']);
     });
 
