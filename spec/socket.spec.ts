@@ -293,4 +293,37 @@ describe('socket', () => {
       expect(got.sort()).to.deep.equal(['init', 'sent']);
     });
 
+    it('remoteAddress and remotePort: undefined before connecting, the peer once connected, still known in eventCb after close', async () => {
+      const seen: Record<string, [string | undefined, number | undefined]> = {};
+      const note = (name: string, sock: AsyncSocket): void => {
+        seen[name] = [sock.remoteAddress, sock.remotePort];
+      };
+      let clientPort = 0;
+      let serverPort = 0;
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, null, {
+          connectCb: (sock: AsyncSocket) => {
+            note('accepted', sock);
+            closeSocket(sock);
+          },
+        });
+        serverPort = server.port;
+        const sock = tcpConnect('127.0.0.1', server.port, null, {
+          connectCb: (s: AsyncSocket) => (clientPort = s.c!.localPort!),
+          eventCb: () => {
+            // Closed by now (SocketEof), and never asked while open: a handler logging
+            // which peer went away must still get it.
+            note('closed', sock);
+            closeTcpServer(server);
+          },
+        });
+        note('connecting', sock);
+      });
+      expect(seen).to.deep.equal({
+        connecting: [undefined, undefined],
+        accepted: ['127.0.0.1', clientPort],
+        closed: ['127.0.0.1', serverPort],
+      });
+    });
+
   });

@@ -69,6 +69,12 @@ export class AsyncSocket extends Streamish {
   /** The server that accepted it. @internal */
   server: SocketServer | null = null;
   private counted = false;
+  /**
+   * The peer, noted on connecting: events reach `eventCb` after the socket closed, and a
+   * destroyed Node socket no longer knows its peer.
+   */
+  private peerAddress: string | undefined = undefined;
+  private peerPort: number | undefined = undefined;
 
   constructor(loop: EventLoop, kind: SocketKind, direction: Direction, options: StreamishOptions & SocketOptions, active: boolean) {
     super(loop, kind, options, active);
@@ -76,13 +82,13 @@ export class AsyncSocket extends Streamish {
     this.connectCb = options.connectCb ?? null;
   }
 
-  /** The peer's address (`socket-address`), when connected over TCP. */
+  /** The peer's address (`socket-address`) over TCP: undefined until connected, kept after close. */
   get remoteAddress(): string | undefined {
-    return this.c?.remoteAddress;
+    return this.peerAddress;
   }
 
   get remotePort(): number | undefined {
-    return this.c?.remotePort;
+    return this.peerPort;
   }
 
   /** Count the connection in `stats()` (TCP and TLS), until it closes. @internal */
@@ -93,6 +99,9 @@ export class AsyncSocket extends Streamish {
   }
 
   protected override onConnected(): void {
+    const c = this.c!;
+    this.peerAddress = c.remoteAddress;
+    this.peerPort = c.remotePort;
     const connectCb = this.connectCb as ((target: SocketOrStream) => void) | null;
     if (connectCb !== null) this.loop.invoke(this.eventCb, connectCb, this.stream ?? this);
   }
