@@ -8,9 +8,10 @@ import {
   TcpEof,
 } from '../src/errors';
 import { delay } from '../src/event';
-import { currentLoop, EventLoop, exitEventLoop, stats } from '../src/event-loop';
+import { currentLoop, EventLoop, exitEventLoop, ref, stats, unref } from '../src/event-loop';
 import {
   AsyncSocket,
+  checkSocketOpen,
   closeSocket,
   closeSocketServer,
   disableSocket,
@@ -18,9 +19,10 @@ import {
   setSocketTimeouts,
   socketClosedP,
   socketData,
+  socketServerClosedP,
   writeSocketData,
 } from '../src/socket';
-import { closeTcpServer, connectTcpSocket, initTcpSocket, tcpConnect, tcpSend, tcpServer } from '../src/tcp';
+import { closeTcpServer, connectTcpSocket, initTcpSocket, tcpConnect, tcpSend, tcpServer, TcpServer } from '../src/tcp';
 import { never, runLoop, secondsSince } from './support/loop';
 import { resourceBaseline } from './support/sockets';
 
@@ -293,6 +295,41 @@ describe('socket', () => {
       expect(got.sort()).to.deep.equal(['init', 'sent']);
     });
 
+    it('checkSocketOpen passes on an open socket or its stream, and throws SocketClosed once the app or the peer closed it', async () => {
+      const thrown: unknown[] = [];
+      const check = (target: Parameters<typeof checkSocketOpen>[0]): void => {
+        try {
+          checkSocketOpen(target);
+        } catch (err) {
+          thrown.push(err);
+        }
+      };
+      let closedByApp: AsyncSocket | undefined;
+      let closedByPeer: AsyncSocket | undefined;
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, null, { connectCb: (sock: AsyncSocket) => closeSocket(sock) });
+        const stream = tcpConnect('127.0.0.1', server.port, null, { stream: true, eventCb: () => {} });
+        check(stream);
+        check(stream.socket);
+        closedByApp = stream.socket;
+        closeSocket(stream);
+        check(stream);
+        // The peer closing (SocketEof) closes the socket before eventCb hears of it.
+        closedByPeer = tcpConnect('127.0.0.1', server.port, null, {
+          eventCb: (ev) => {
+            expect(ev).to.be.instanceOf(SocketEof);
+            check(closedByPeer!);
+            closeTcpServer(server);
+          },
+        });
+        check(closedByPeer);
+      });
+      expect(thrown).to.have.length(2);
+      thrown.forEach((err) => expect(err).to.be.instanceOf(SocketClosed).and.include({ errmsg: 'Trying to operate on a closed socket' }));
+      expect((thrown[0] as SocketClosed).socket).to.equal(closedByApp);
+      expect((thrown[1] as SocketClosed).socket).to.equal(closedByPeer);
+    });
+
     it('remoteAddress and remotePort: undefined before connecting, the peer once connected, still known in eventCb after close', async () => {
       const seen: Record<string, [string | undefined, number | undefined]> = {};
       const note = (name: string, sock: AsyncSocket): void => {
@@ -324,6 +361,38 @@ describe('socket', () => {
         accepted: ['127.0.0.1', clientPort],
         closed: ['127.0.0.1', serverPort],
       });
+    });
+
+    it('an unref’d server keeps neither the loop nor the process alive (the loop closes it at exit); ref undoes that', async () => {
+      const listening = (): number => process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
+      const counts: number[] = [];
+      let server: TcpServer | undefined;
+      const start = process.hrtime.bigint();
+      await runLoop(() => {
+        server = tcpServer('127.0.0.1', 0, null);
+        counts.push(listening());
+        unref(server);
+        counts.push(listening());
+        ref(server);
+        counts.push(listening());
+        unref(server);
+      });
+      expect(secondsSince(start)).to.be.below(1);
+      expect(counts[1], 'Node handle unref’d').to.equal(counts[0] - 1);
+      expect(counts[2], 'Node handle ref’d again').to.equal(counts[0]);
+      expect(socketServerClosedP(server!)).to.equal(true);
+    });
+
+    it('a ref’d-again server keeps the loop alive until it is closed', async () => {
+      const start = process.hrtime.bigint();
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, null);
+        unref(server);
+        ref(server);
+        // A Node timer, not a cl-async one: only the server holds the loop open.
+        setTimeout(() => closeSocketServer(server), 200);
+      });
+      expect(secondsSince(start)).to.be.at.least(0.19);
     });
 
   });
