@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { AsyncIoStream } from '../src/async-stream';
+import { setDnsServers } from '../src/dns';
 import {
+  DnsError,
   EventError,
   SocketAddressInUse,
   SocketRefused,
@@ -8,15 +10,17 @@ import {
   TcpServerBindError,
 } from '../src/errors';
 import { delay, withDelay } from '../src/event';
+import { exitEventLoop, stats } from '../src/event-loop';
 import {
   AsyncSocket,
   closeSocket,
   socketClosedP,
   writeSocketData,
 } from '../src/socket';
-import { closeTcpServer, tcpConnect, tcpServer, TcpServer } from '../src/tcp';
+import { closeTcpServer, tcpConnect, tcpServer, TcpServer, tcpServerClosed } from '../src/tcp';
 import { calledOnce, loopError, never, runLoop, secondsSince } from './support/loop';
 import { SIMPLE_CLIENT_SERVER, simpleClientServer } from './support/client-server';
+import { DnsServer, startDnsServer } from './support/dns-server';
 import { freePort, resourceBaseline } from './support/sockets';
 
 describe('tcp', () => {
@@ -73,6 +77,21 @@ describe('tcp', () => {
       expect(serverClosed).to.equal(true);
       expect(socketClosed).to.equal(true);
       expect(elapsed).to.be.within(0.28, 3);
+    });
+
+    it('tcpServerClosed (2012) is false while listening, true once closeTcpServer or the loop’s exit closed it', async () => {
+      const seen: boolean[] = [];
+      let left: TcpServer | undefined;
+      await runLoop(() => {
+        const closedByApp = tcpServer('127.0.0.1', 0, null);
+        left = tcpServer('127.0.0.1', 0, null);
+        seen.push(tcpServerClosed(closedByApp), tcpServerClosed(left));
+        closeTcpServer(closedByApp);
+        seen.push(tcpServerClosed(closedByApp), tcpServerClosed(left));
+        delay(() => exitEventLoop());
+      });
+      expect(seen).to.deep.equal([false, false, true, false]);
+      expect(tcpServerClosed(left!)).to.equal(true);
     });
 
     it('tcp-server-stream: a stream server reads with readSequence until nothing is left', async () => {
@@ -177,6 +196,23 @@ describe('tcp', () => {
   });
 
   describe('binding', () => {
+    it('address is the bound IP when tcpServer returns (when listening, on the async path), undefined once closed', async () => {
+      const seen: Array<string | undefined> = [];
+      await runLoop(() => {
+        const server = tcpServer('127.0.0.1', 0, null);
+        seen.push(server.address);
+        closeTcpServer(server);
+        seen.push(server.address);
+        const late = tcpServer('127.0.0.1', 0, null, { asyncBind: true });
+        seen.push(late.address);
+        late.c.once('listening', () => {
+          seen.push(late.address);
+          closeTcpServer(late);
+        });
+      });
+      expect(seen).to.deep.equal(['127.0.0.1', undefined, undefined, '127.0.0.1']);
+    });
+
     it('a server that cannot bind at once (async path) reports the port when listening and raises bind errors through the loop', async () => {
       let asyncPort: number | undefined;
       let portAtReturn: number | undefined;
@@ -198,6 +234,60 @@ describe('tcp', () => {
         delay(() => expect(second.closed).to.equal(true), { time: 2 });
       });
       expect(err).to.be.instanceOf(SocketAddressInUse).and.include({ code: 'EADDRINUSE' });
+    });
+  });
+
+  describe('host names', () => {
+    // Names resolve through a DNS server of our own on 127.0.0.1: nothing leaves the host.
+    let dnsServer: DnsServer;
+
+    before(async () => {
+      dnsServer = await startDnsServer({ hosts: { 'here.test': ['127.0.0.1'] } });
+    });
+
+    after(() => dnsServer.close());
+
+    it('a name that does not resolve is a DnsError about the socket, to eventCb once, after the socket closed and left stats', async () => {
+      const leaks = await resourceBaseline();
+      let sock: AsyncSocket | undefined;
+      let closedWhenDelivered: boolean | undefined;
+      let outgoingWhenDelivered: number | undefined;
+      let event: unknown;
+      const eventCb = calledOnce((ev: unknown) => {
+        event = ev;
+        closedWhenDelivered = socketClosedP(sock!);
+        outgoingWhenDelivered = stats().outgoingTcpConnections;
+      });
+      await runLoop(() => {
+        setDnsServers([dnsServer.address]);
+        sock = tcpConnect('no-such-host.test', 9, never('readCb'), {
+          eventCb,
+          connectCb: never('connectCb'),
+          data: 'queued before the lookup',
+        });
+      });
+      eventCb.check();
+      expect(event).to.be.instanceOf(DnsError).and.include({ code: 'ENOTFOUND' });
+      expect((event as DnsError & { socket: unknown }).socket).to.equal(sock);
+      expect((event as DnsError & { streamish: unknown }).streamish).to.equal(sock);
+      expect((event as DnsError).errmsg).to.contain('no-such-host.test');
+      expect(closedWhenDelivered).to.equal(true);
+      expect(outgoingWhenDelivered).to.equal(0);
+      await leaks.check();
+    });
+
+    it('a name that resolves connects to its address', async () => {
+      let got = '';
+      await runLoop(() => {
+        setDnsServers([dnsServer.address]);
+        const server = tcpServer('127.0.0.1', 0, (sock, data) => {
+          got += data.toString();
+          closeSocket(sock);
+          closeTcpServer(server);
+        });
+        tcpConnect('here.test', server.port, null, { data: 'by name', eventCb: () => {} });
+      });
+      expect(got).to.equal('by name');
     });
   });
 });
