@@ -190,4 +190,33 @@ describe('async-stream', () => {
     });
     expect(text).to.equal('fed');
   });
+
+  it('a Node-face write after the app closed the socket fails with SocketClosed when someone listens: a pipeline rejects, a corked batch errors', async () => {
+    let piped: unknown;
+    const batch: unknown[] = [];
+    let received = '';
+    let sockets: AsyncSocket[] = [];
+    await runLoop(async () => {
+      const server = tcpServer('127.0.0.1', 0, (_sock, data) => (received += data.toString()));
+      const piping = tcpConnect('127.0.0.1', server.port, null, { stream: true, eventCb: () => {} });
+      const batching = tcpConnect('127.0.0.1', server.port, null, { stream: true, eventCb: () => {} });
+      sockets = [piping.socket, batching.socket];
+      closeSocket(piping);
+      closeSocket(batching);
+      // pipeline listens for 'error': it must hear that the bytes went nowhere.
+      piped = await pipeline(Readable.from([Buffer.from('late')]), piping).catch((err: unknown) => err);
+      // Writes made while corked reach the socket together (_writev).
+      batching.on('error', (err) => batch.push(err));
+      batching.cork();
+      batching.write('a', (err) => batch.push(err));
+      batching.write('b', (err) => batch.push(err));
+      batching.uncork();
+      await new Promise((resolve) => batching.once('close', resolve));
+      closeTcpServer(server);
+    });
+    expect(piped).to.be.instanceOf(SocketClosed).and.include({ socket: sockets[0] });
+    expect(batch).to.have.length(3);
+    for (const err of batch) expect(err).to.be.instanceOf(SocketClosed).and.include({ socket: sockets[1] });
+    expect(received).to.equal('');
+  });
 });
