@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { constants } from 'node:os';
 import { EventError } from '../src/errors';
 import { delay } from '../src/event';
+import { ref, unref } from '../src/event-loop';
 import {
   clearSignalHandlers,
   freeSignalHandler,
@@ -84,6 +85,39 @@ describe('signals', () => {
       }
     });
     expect(err).to.be.instanceOf(EventError).with.property('code', 'EINVAL');
+  });
+
+  it('unref: a handler keeps neither the loop nor the process alive (the loop frees it at exit); ref undoes that', async () => {
+    // The handler's hold on the process is a ref'd Node timer; Node lists only ref'd ones.
+    const timers = (): number => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+    const counts: number[] = [];
+    const start = process.hrtime.bigint();
+    await runLoop(() => {
+      const handler = signalHandler(SIGUSR2!, () => {});
+      counts.push(timers());
+      unref(handler);
+      counts.push(timers());
+      ref(handler);
+      counts.push(timers());
+      unref(handler);
+    });
+    expect(secondsSince(start)).to.be.below(0.5);
+    expect(counts[1], 'Node timer unref’d').to.equal(counts[0] - 1);
+    expect(counts[2], 'Node timer ref’d again').to.equal(counts[0]);
+    expect(process.listenerCount('SIGUSR2')).to.equal(0);
+  });
+
+  it('a ref’d-again handler keeps the loop alive until freed', async () => {
+    const start = process.hrtime.bigint();
+    await runLoop(() => {
+      const handler = signalHandler(SIGUSR2!, () => {});
+      unref(handler);
+      ref(handler);
+      // A Node timer, not a cl-async one: only the handler holds the loop open.
+      setTimeout(() => freeSignalHandler(SIGUSR2!), 200);
+    });
+    expect(secondsSince(start)).to.be.at.least(0.19);
+    expect(process.listenerCount('SIGUSR2')).to.equal(0);
   });
 
   it('constants keep cl-async names with the host numbers', () => {
