@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { makeEvent } from '../src/event';
-import { currentLoop } from '../src/event-loop';
+import { currentLoop, ref, unref } from '../src/event-loop';
 import { LoopHandle, PendingOperation } from '../src/handle';
-import { runLoop } from './support/loop';
+import { runLoop, secondsSince } from './support/loop';
 
 /** A handle to emit on: a pending operation, closed at the end. */
 function withHandle(body: (h: LoopHandle) => void): Promise<void> {
@@ -72,6 +72,31 @@ describe('handle', () => {
         expect(ev.off('x').removeAllListeners('x')).to.equal(ev);
         ev.free();
       });
+    });
+  });
+
+  describe('ref and unref on a handle with no Node resource of its own (a pending operation)', () => {
+    it('unref’d, it no longer keeps the loop alive, and the loop closes it at exit', async () => {
+      let op: PendingOperation | undefined;
+      const start = process.hrtime.bigint();
+      await runLoop(() => {
+        op = new PendingOperation(currentLoop(), 'test');
+        unref(op);
+      });
+      expect(secondsSince(start)).to.be.below(0.5);
+      expect(op!.closed).to.equal(true);
+    });
+
+    it('ref’d again, it keeps the loop alive until closed', async () => {
+      const start = process.hrtime.bigint();
+      await runLoop(() => {
+        const op = new PendingOperation(currentLoop(), 'test');
+        unref(op);
+        ref(op);
+        // A Node timer, not a cl-async one: only the operation holds the loop open.
+        setTimeout(() => op.close(), 200);
+      });
+      expect(secondsSince(start)).to.be.at.least(0.19);
     });
   });
 });
