@@ -732,6 +732,29 @@ describe('Future', () => {
       }
       expect(end.values).to.deep.equal([2]);
     });
+
+    it('reads back the hook in force (null when none), so code can wrap it for a while and put it back', () => {
+      expect(Future.finishHook).to.equal(null);
+      const log: string[] = [];
+      const outer = (run: () => void): void => {
+        log.push('outer');
+        run();
+      };
+      Future.finishHook = outer;
+      expect(Future.finishHook).to.equal(outer);
+      // A tracer wrapping whatever hook is in force, then restoring it.
+      const previous = Future.finishHook;
+      Future.finishHook = (run) => {
+        log.push('tracer');
+        if (previous === null) run();
+        else previous(run);
+      };
+      makeFuture().finish(1);
+      Future.finishHook = previous;
+      makeFuture().finish(2);
+      // One settlement each: the first through both hooks, the second through the restored one.
+      expect(log).to.deep.equal(['tracer', 'outer', 'outer']);
+    });
   });
 
   describe('Future.debugOnError', () => {
