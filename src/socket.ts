@@ -70,11 +70,11 @@ export class AsyncSocket extends Streamish {
   server: SocketServer | null = null;
   private counted = false;
   /**
-   * The peer, noted on connecting: events reach `eventCb` after the socket closed, and a
-   * destroyed Node socket no longer knows its peer.
+   * The peer, noted when the socket shuts: events reach `eventCb` after that, and a destroyed
+   * Node socket no longer knows its peer. (Noted then rather than on connecting, which would
+   * cost every open connection a `getpeername` and the objects Node keeps from it.)
    */
-  private peerAddress: string | undefined = undefined;
-  private peerPort: number | undefined = undefined;
+  private peer: { address?: string; port?: number } | null = null;
 
   constructor(loop: EventLoop, kind: SocketKind, direction: Direction, options: StreamishOptions & SocketOptions, active: boolean) {
     super(loop, kind, options, active);
@@ -82,13 +82,16 @@ export class AsyncSocket extends Streamish {
     this.connectCb = options.connectCb ?? null;
   }
 
-  /** The peer's address (`socket-address`) over TCP: undefined until connected, kept after close. */
+  /**
+   * The peer's address (`socket-address`) over TCP: undefined until connected, kept after close
+   * (unless a reset took the Node socket down before anyone asked).
+   */
   get remoteAddress(): string | undefined {
-    return this.peerAddress;
+    return this.peer === null ? this.c?.remoteAddress : this.peer.address;
   }
 
   get remotePort(): number | undefined {
-    return this.peerPort;
+    return this.peer === null ? this.c?.remotePort : this.peer.port;
   }
 
   /** Count the connection in `stats()` (TCP and TLS), until it closes. @internal */
@@ -99,14 +102,13 @@ export class AsyncSocket extends Streamish {
   }
 
   protected override onConnected(): void {
-    const c = this.c!;
-    this.peerAddress = c.remoteAddress;
-    this.peerPort = c.remotePort;
     const connectCb = this.connectCb as ((target: SocketOrStream) => void) | null;
     if (connectCb !== null) this.loop.invoke(this.eventCb, connectCb, this.stream ?? this);
   }
 
   protected override onShut(): void {
+    const c = this.c;
+    if (c !== null) this.peer = { address: c.remoteAddress, port: c.remotePort };
     this.server?._released();
     this.server = null;
     if (!this.counted) return;
