@@ -67,8 +67,6 @@ export class HttpResponseStream extends Readable {
     return this.socket;
   }
 
-  override _read(): void {}
-
   /** Copy up to `end - start` bytes into `buf` at `start`; the number copied (0 at the end). */
   readSequence(buf: Uint8Array, start = 0, end = buf.length): number {
     const want = end - start;
