@@ -8,7 +8,8 @@ import { HttpEof, HttpParseError, HttpRefused, HttpTimeout, TcpSslError } from '
 import { stats } from '../../src/event-loop';
 import { httpClientStream, HttpClientStreamOptions, HttpResponseStream } from '../../src/http/client-stream';
 import { closeHttpServer, httpResponse, httpServer } from '../../src/http/server';
-import { runLoop } from '../support/loop';
+import { AsyncSocket } from '../../src/socket';
+import { never, runLoop } from '../support/loop';
 import { resourceBaseline } from '../support/sockets';
 
 const TLS = join(__dirname, '../fixtures/tls');
@@ -306,6 +307,39 @@ describe('httpClientStream (2012 http-stream)', () => {
       });
       expect(outcome.events).to.deep.equal([]);
       expect(outcome.bytes!.toString('latin1')).to.equal(text);
+    });
+  });
+
+  describe('the response stream', () => {
+    const text = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi';
+
+    /** Answer GET with `text`; `use(stream)` runs in requestCb. */
+    async function withStream(use: (stream: HttpResponseStream) => void): Promise<void> {
+      peer = await scripted((socket) => void socket.write(text));
+      await runLoop(() => httpClientStream(peer!.url, use, never('eventCb')).write(GET));
+    }
+
+    it('readByte gives the response a byte at a time, then eof; streamish is the connection', async () => {
+      const got: Array<number | 'eof'> = [];
+      let stream: HttpResponseStream | undefined;
+      await withStream((s) => {
+        stream = s;
+        for (let b: number | 'eof' = 0; b !== 'eof'; ) got.push((b = s.readByte()));
+      });
+      expect(got.pop()).to.equal('eof');
+      expect(Buffer.from(got as number[]).toString('latin1')).to.equal(text);
+      // cl-async v0.6 code says (streamish stream).
+      expect(stream!.streamish).to.be.instanceOf(AsyncSocket).and.equal(stream!.socket);
+    });
+
+    it('close() drops what is unread: readByte gives eof and readSequence 0 afterwards', async () => {
+      const seen: unknown[] = [];
+      await withStream((s) => {
+        seen.push(s.readByte());
+        s.close();
+        seen.push(s.readByte(), s.readSequence(Buffer.alloc(64)), s.destroyed, s.socket.closed);
+      });
+      expect(seen).to.deep.equal(['H'.charCodeAt(0), 'eof', 0, true, true]);
     });
   });
 

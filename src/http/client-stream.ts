@@ -67,19 +67,20 @@ export class HttpResponseStream extends Readable {
     return this.socket;
   }
 
-  /** Copy up to `end - start` bytes into `buf` at `start`; the number copied (0 at the end). */
+  /** Copy up to `end - start` bytes into `buf` at `start`; the number copied (0 at the end or after `close`). */
   readSequence(buf: Uint8Array, start = 0, end = buf.length): number {
     const want = end - start;
-    if (want <= 0 || this.readableLength === 0) return 0;
+    // A destroyed Readable still hands out its buffer: `close` promised to drop it.
+    if (want <= 0 || this.readableLength === 0 || this.destroyed) return 0;
     const chunk = this.read(Math.min(want, this.readableLength)) as Buffer | null;
     if (chunk === null) return 0;
     buf.set(chunk, start);
     return chunk.length;
   }
 
-  /** The next byte, or `'eof'` when none is left. */
+  /** The next byte, or `'eof'` when none is left (or after `close`). */
   readByte(): number | 'eof' {
-    const chunk = this.readableLength > 0 ? (this.read(1) as Buffer | null) : null;
+    const chunk = this.readableLength > 0 && !this.destroyed ? (this.read(1) as Buffer | null) : null;
     return chunk === null ? 'eof' : chunk[0];
   }
 
