@@ -280,6 +280,19 @@ describe('httpClientStream (2012 http-stream)', () => {
       );
     });
 
+    it('a 101 Switching Protocols ends with its header section; the new protocol\'s bytes are not part of it', async () => {
+      const upgrade = 'GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n';
+      const head = 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n';
+      // Without the upgrade ending the response, this would wait for the 3 s timeout.
+      expectComplete(await respond([`${head}\x81\x02hi`], upgrade), head);
+    });
+
+    it('a 2xx to CONNECT ends with its header section (the tunnel is not carried)', async () => {
+      const connect = 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n';
+      const head = 'HTTP/1.1 200 Connection Established\r\n\r\n';
+      expectComplete(await respond([`${head}\x16\x03\x01`], connect), head);
+    });
+
     it('Content-Length:5 without a space, and values are kept as sent', async () => {
       const text = 'HTTP/1.1 200 OK\r\nContent-Length:5\r\nServer: sws\r\nX-Ver: 1.5\r\n\r\nhello';
       expectComplete(await respond([text]), text);

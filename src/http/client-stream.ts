@@ -8,7 +8,9 @@
  * It is a socket, a parser and a buffer. Fixed against 2012: header blocks and chunk-size lines
  * may be split anywhere, chunk extensions and trailers are understood, HEAD (the method is read
  * off the request line the caller writes) and 204/304 complete without a body, a body delimited
- * by the connection's close completes at EOF without a spurious `HttpEof`, malformed input is an
+ * by the connection's close completes at EOF without a spurious `HttpEof`, a 101 or a 2xx to CONNECT
+ * completes with its header section (the other protocol's bytes are not part of it, and the
+ * connection is closed: this client carries no tunnels), malformed input is an
  * `HttpParseError` instead of a crash, and `https:` works (with certificate verification).
  *
  * Exactly one of `requestCb(stream)` or `eventCb(condition)` is called: `HttpTimeout`,
