@@ -70,11 +70,6 @@ export class OriginPool implements ConnectionOwner {
     this.keepAliveTimeout = options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE;
   }
 
-  /** Open connections (idle ones included). */
-  get size(): number {
-    return this.connections.size;
-  }
-
   dispatch(d: Dispatch): void {
     const connection = this.idle.pop() ?? this.pipelineOnto(d) ?? this.open();
     if (connection === null) this.waiting.push(d);
