@@ -175,12 +175,10 @@ const HTTP_SLASH = [72, 84, 84, 80, 47];
 type Latin1Sliceable = Buffer & { latin1Slice(start: number, end: number): string };
 /**
  * `buf.toString('latin1', start, end)` without its argument handling, which costs more than the
- * decoding for short header strings. `latin1Slice` is the method `toString` itself calls.
+ * decoding for short header strings. `latin1Slice` is the method `toString` itself calls, so every
+ * Buffer that can decode latin1 has it.
  */
-export const latin1: (buf: Buffer, start: number, end: number) => string =
-  typeof (Buffer.prototype as Partial<Latin1Sliceable>).latin1Slice === 'function'
-    ? (buf, start, end) => (buf as Latin1Sliceable).latin1Slice(start, end)
-    : (buf, start, end) => buf.toString('latin1', start, end);
+export const latin1 = (buf: Buffer, start: number, end: number): string => (buf as Latin1Sliceable).latin1Slice(start, end);
 
 export abstract class WireParser<H extends MessageHandler> {
   protected readonly handler: H;
