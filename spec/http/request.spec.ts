@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -338,6 +339,30 @@ describe('httpRequest', () => {
         expect(streamed).to.equal(text);
       });
     }
+
+    it('a buffered body arriving faster than the decoder takes it waits for the decoder, without piling up listeners', async () => {
+      // Incompressible, so the encoded body is as large as the decoded one; in 512-byte chunks,
+      // each socket read brings many of them, far more than the decoder buffers.
+      const data = randomBytes(1024 * 1024);
+      const encoded = zlib.gzipSync(data);
+      await peer!.close();
+      peer = await httpPeer((req, res) => {
+        res.setHeader('Content-Encoding', 'gzip');
+        for (let at = 0; at < encoded.length; at += 512) res.write(encoded.subarray(at, at + 512));
+        res.end();
+      });
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error): void => void warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const [body] = await inLoop(() => httpRequest(peer!.url, { decodeContent: true }));
+        expect((body as Buffer).equals(data)).to.equal(true);
+      } finally {
+        process.off('warning', onWarning);
+      }
+      // One 'drain' listener per refused write would pass MaxListeners within one read.
+      expect(warnings.map((w) => w.name)).to.not.include('MaxListenersExceededWarning');
+    });
 
     it('a corrupt encoded body is a typed error', async () => {
       await peer!.close();

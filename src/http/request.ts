@@ -439,8 +439,12 @@ class Exchange implements DispatchHandler {
 
   /** The decoder's buffer is full: read again when it drains. */
   private waitForDecoder(): boolean {
-    const connection = this.connection!;
-    this.decoder!.once('drain', () => connection.resume());
+    const decoder = this.decoder!;
+    // One read can bring many chunks, each refused: one wake-up is enough.
+    if (decoder.listenerCount('drain') === 0) {
+      const connection = this.connection!;
+      decoder.once('drain', () => connection.resume());
+    }
     return false;
   }
 
