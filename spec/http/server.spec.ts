@@ -126,6 +126,40 @@ describe('httpServer (2012 HTTP module)', () => {
     });
   });
 
+  describe('CONNECT and Upgrade (not served: answered, then the connection closes)', () => {
+    /** Send `request` (with other-protocol bytes after it); what requestCb saw and the raw reply. */
+    async function answerOnce(request: string): Promise<{ seen: HttpRequest[]; text: string; events: unknown[] }> {
+      const seen: HttpRequest[] = [];
+      const events: unknown[] = [];
+      let text = '';
+      await runLoop(async () => {
+        const server = httpServer('127.0.0.1', 0, (req) => {
+          seen.push(req);
+          httpResponse(req, { status: 405, body: 'no switching' });
+        }, (ev) => events.push(ev));
+        text = await rawRequest(server.port, request);
+        closeHttpServer(server);
+      });
+      return { seen, text, events };
+    }
+
+    it('CONNECT reaches requestCb; the tunnel bytes after it are not parsed as a request', async () => {
+      const { seen, text, events } = await answerOnce('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n\x16\x03\x01\x00\x05hello');
+      expect(seen.map((r) => [r.method, r.uri, r.keepAlive])).to.deep.equal([['CONNECT', 'example.com:443', false]]);
+      const responses = parseResponses(text);
+      expect(responses.map((r) => [r.status, r.body, r.headers.connection])).to.deep.equal([[405, 'no switching', 'close']]);
+      expect(events).to.deep.equal([]);
+    });
+
+    it('an Upgrade request is answered as plain HTTP; what follows it is not read as requests', async () => {
+      const upgrade = 'GET /chat HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n';
+      const { seen, text, events } = await answerOnce(`${upgrade}\x81\x02hiGET /next HTTP/1.1\r\nHost: h\r\n\r\n`);
+      expect(seen.map((r) => r.resource)).to.deep.equal(['/chat']);
+      expect(parseResponses(text).map((r) => [r.status, r.headers.connection])).to.deep.equal([[405, 'close']]);
+      expect(events).to.deep.equal([]);
+    });
+  });
+
   describe('responses', () => {
     it('sends status, reason phrase, headers (object or pairs), Date and Content-Length; non-2xx keep their body', async () => {
       let text = '';

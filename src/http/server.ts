@@ -10,6 +10,8 @@
  * back-pressure, `Expect: 100-continue`, limits (`maxHeaderSize` → 431, `maxBodySize` → 413,
  * `maxConnections`), an idle timeout that also closes clients that trickle a request head
  * (slowloris), `400 Bad Request` for malformed requests, and a graceful `closeHttpServer`.
+ * It switches no protocols: a CONNECT or `Upgrade` request reaches `requestCb` like any other,
+ * its response closes the connection, and the bytes that follow it are never read as HTTP.
  *
  * Conditions that cut a request short reach the server's `eventCb`: `HttpParseError` (the
  * client got 400 or 431), an `HttpError` with code `HPE_BODY_TOO_LARGE` (413), `HttpTimeout`
