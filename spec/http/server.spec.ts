@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { HttpError, HttpParseError, HttpTimeout, SocketAddressInUse } from '../../src/errors';
 import { delay } from '../../src/event';
-import { exitEventLoop, stats } from '../../src/event-loop';
+import { exitEventLoop, ref, stats, unref } from '../../src/event-loop';
 import { headerValue } from '../../src/http/headers';
 import { httpRequest } from '../../src/http/request';
 import {
@@ -286,6 +286,23 @@ describe('httpServer (2012 HTTP module)', () => {
       expect(get.body).to.equal('twelve bytes');
     });
 
+    it('req.responded says whether httpResponse has been called for it', async () => {
+      const states: boolean[] = [];
+      await runLoop(async () => {
+        const server = serve((req) => {
+          states.push(req.responded);
+          delay(() => {
+            states.push(req.responded);
+            httpResponse(req, { body: 'late' });
+            states.push(req.responded);
+          }, { time: 0.02 });
+        });
+        await rawRequest(server.port, 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n');
+        closeHttpServer(server);
+      });
+      expect(states).to.deep.equal([false, false, true]);
+    });
+
     it('answering twice throws; answering after the client left does nothing', async () => {
       let second: unknown;
       await runLoop(async () => {
@@ -441,6 +458,41 @@ describe('httpServer (2012 HTTP module)', () => {
       });
       expect(third).to.equal('');
       expect(parseResponses(first)[0].body).to.equal('hi');
+    });
+
+    it('knows its bound address and port; the address is undefined once closed', async () => {
+      const seen: unknown[] = [];
+      await runLoop(() => {
+        const server = serve(() => {});
+        seen.push(server.address, server.port > 0);
+        closeHttpServer(server);
+        seen.push(server.address);
+      });
+      expect(seen).to.deep.equal(['127.0.0.1', true, undefined]);
+    });
+
+    it("an unref'd server does not keep the loop alive and is closed at exit; ref() undoes it", async () => {
+      let quiet!: HttpServer;
+      const start = Date.now();
+      await runLoop(() => {
+        quiet = serve(() => {});
+        unref(quiet);
+      });
+      expect(Date.now() - start).to.be.below(1000);
+      expect(httpServerClosed(quiet)).to.equal(true);
+      let reply: Promise<string> | undefined;
+      await runLoop(() => {
+        const server = serve((req) => {
+          httpResponse(req, { body: 'still here' });
+          closeHttpServer(server);
+        });
+        unref(server);
+        ref(server);
+        // A client from outside the loop, a little later: only the server can keep the loop up until then.
+        setTimeout(() => (reply = rawRequest(server.port, 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n')), 30);
+      });
+      expect(reply, 'the loop ended before the client came').to.not.equal(undefined);
+      expect(parseResponses(await reply!)[0].body).to.equal('still here');
     });
 
     it('throws SocketAddressInUse when the port is taken', async () => {

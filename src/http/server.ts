@@ -276,6 +276,7 @@ export class HttpServer extends LoopHandle {
     return this.tcp.port;
   }
 
+  /** The bound address (`'127.0.0.1'`, `'0.0.0.0'`…), or undefined once closed. */
   get address(): string | undefined {
     return this.tcp.address;
   }
