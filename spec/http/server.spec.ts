@@ -303,6 +303,30 @@ describe('httpServer (2012 HTTP module)', () => {
       expect(states).to.deep.equal([false, false, true]);
     });
 
+    it('a body stream that fails or is destroyed early: eventCb gets CLASYNC_HTTP_BODY_ERROR and the client sees the close mid-body', async () => {
+      const events: unknown[] = [];
+      const replies: string[] = [];
+      await runLoop(async () => {
+        const server = httpServer('127.0.0.1', 0, (req) => {
+          const body = new Readable({ read() {} });
+          body.push('first part');
+          // After the first chunk went out: the response cannot be completed any more.
+          delay(() => body.destroy(req.resource === '/fail' ? new Error('disk on fire') : undefined), { time: 0.03 });
+          httpResponse(req, { body });
+        }, (ev) => events.push(ev));
+        for (const path of ['/fail', '/destroyed']) replies.push(await rawRequest(server.port, `GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`));
+        closeHttpServer(server);
+      });
+      for (const reply of replies) {
+        expect(reply).to.match(/\r\nTransfer-Encoding: chunked\r\n/);
+        // The first chunk, and no last chunk: the client can tell the body is cut short.
+        expect(reply.endsWith('\r\n\r\na\r\nfirst part\r\n')).to.equal(true);
+      }
+      expect(events.map((e) => (e as HttpError).code)).to.deep.equal(['CLASYNC_HTTP_BODY_ERROR', 'CLASYNC_HTTP_BODY_ERROR']);
+      expect(events.map((e) => ((e as HttpError).cause as Error).message)).to.deep.equal(['disk on fire', 'response body stream closed before its end']);
+      expect((events[0] as HttpError).socket).to.be.instanceOf(AsyncSocket);
+    });
+
     it('answering twice throws; answering after the client left does nothing', async () => {
       let second: unknown;
       await runLoop(async () => {
