@@ -21,6 +21,7 @@ import { all } from '../../src/future/util';
 import { CookieJar } from '../../src/http/cookies';
 import { headerValue, HeaderList } from '../../src/http/headers';
 import { httpRequest } from '../../src/http/request';
+import { ConnectTunnel } from '../../src/http/tunnel';
 import { AsyncSocket } from '../../src/socket';
 import { httpPeer, inLoop, inLoopError, Peer, rawPeer, readBody } from './support';
 
@@ -752,13 +753,37 @@ describe('httpRequest', () => {
       }
     });
 
-    it('a proxy that refuses the tunnel: HttpError CLASYNC_HTTP_PROXY_REFUSED naming the status', async () => {
-      const proxy = await connectProxy('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n');
+    it('a proxy that refuses the tunnel, with or without an error page: HttpError CLASYNC_HTTP_PROXY_REFUSED naming the status', async () => {
+      const page = '<h1>Proxy authentication required</h1>';
+      for (const answer of [
+        'HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n',
+        `HTTP/1.1 407 Proxy Authentication Required\r\nContent-Type: text/html\r\nContent-Length: ${page.length}\r\n\r\n${page}`,
+      ]) {
+        const proxy = await connectProxy(answer);
+        try {
+          const err = await inLoopError(() => httpRequest('https://localhost:1/', { proxy: ['127.0.0.1', proxy.port] }));
+          expect(err).to.be.instanceOf(HttpError).with.property('code', 'CLASYNC_HTTP_PROXY_REFUSED');
+          expect((err as HttpError).message).to.contain('HTTP 407');
+        } finally {
+          await proxy.close();
+        }
+      }
+    });
+
+    it('a tunnel passes its end on: the server behind the proxy gets what was written, then the end of stream', async () => {
+      // httpRequest ends a tunnelled connection this way when it closes gracefully (TLS end, then the tunnel's).
+      let ended!: (request: string) => void;
+      const serverSaw = new Promise<string>((resolve) => (ended = resolve));
+      other = await rawPeer((socket, request) => socket.once('end', () => ended(request)));
+      const proxy = await connectProxy();
+      const tunnel = new ConnectTunnel('127.0.0.1', proxy.port, { authority: `127.0.0.1:${other.port}` });
       try {
-        const err = await inLoopError(() => httpRequest('https://localhost:1/', { proxy: ['127.0.0.1', proxy.port] }));
-        expect(err).to.be.instanceOf(HttpError).with.property('code', 'CLASYNC_HTTP_PROXY_REFUSED');
-        expect((err as HttpError).message).to.contain('HTTP 407');
+        tunnel.resume();
+        // Written before the proxy's 200: it waits for the tunnel, then goes through, then the end.
+        tunnel.end('hello\r\n\r\n');
+        expect(await serverSaw).to.equal('hello\r\n\r\n');
       } finally {
+        tunnel.destroy();
         await proxy.close();
       }
     });
