@@ -351,6 +351,39 @@ describe('httpServer (2012 HTTP module)', () => {
       expect(second).to.be.instanceOf(Error);
       expect((second as Error).message).to.match(/already answered/);
     });
+
+    it('a response it cannot send (bad status, body or header) throws at the call, sends nothing, and the request can still be answered', async () => {
+      const thrown: unknown[] = [];
+      let text = '';
+      await runLoop(async () => {
+        const server = serve((req) => {
+          const attempts = [
+            { status: 101 },
+            { status: 1000 },
+            { status: 200.5 },
+            { body: 42 as unknown as string },
+            { headers: { 'bad name': 'x' } },
+            { headers: { 'X-Split': 'a\r\nSet-Cookie: evil=1' } },
+          ];
+          for (const options of attempts) {
+            try {
+              httpResponse(req, options);
+            } catch (err) {
+              thrown.push(err);
+            }
+          }
+          expect(req.responded).to.equal(false);
+          httpResponse(req, { status: 201, body: 'fine' });
+        });
+        text = await rawRequest(server.port, 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n');
+        closeHttpServer(server);
+      });
+      expect(thrown.map((e) => (e as Error).constructor.name)).to.deep.equal(['RangeError', 'RangeError', 'RangeError', 'TypeError', 'HttpError', 'HttpError']);
+      expect((thrown[4] as HttpError).code).to.equal('CLASYNC_HTTP_INVALID_HEADER');
+      expect(text).to.match(/^HTTP\/1\.1 201 /);
+      expect(text).to.match(/\r\n\r\nfine$/);
+      expect(text).to.not.match(/evil/);
+    });
   });
 
   describe('connections', () => {
