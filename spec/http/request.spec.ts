@@ -23,7 +23,7 @@ import { headerValue, HeaderList } from '../../src/http/headers';
 import { httpRequest } from '../../src/http/request';
 import { ConnectTunnel } from '../../src/http/tunnel';
 import { AsyncSocket } from '../../src/socket';
-import { httpPeer, inLoop, inLoopError, Peer, rawPeer, readBody } from './support';
+import { httpPeer, inLoop, inLoopAsync, inLoopError, Peer, rawPeer, readBody } from './support';
 
 const TLS = join(__dirname, '../fixtures/tls');
 
@@ -373,6 +373,28 @@ describe('httpRequest', () => {
       });
       const err = await inLoopError(() => httpRequest(peer!.url, { decodeContent: true }));
       expect(err).to.be.instanceOf(HttpError).with.property('code', 'CLASYNC_HTTP_DECODE_ERROR');
+    });
+
+    it('an encoding it cannot undo is a typed error; the connection is dropped, the next request gets a new one', async () => {
+      await peer!.close();
+      const ports: number[] = [];
+      peer = await httpPeer((req, res) => {
+        ports.push(req.socket.remotePort!);
+        if (req.url === '/compress') res.setHeader('Content-Encoding', 'compress');
+        res.end('body');
+      });
+      let err: unknown;
+      const after = await inLoopAsync(async () => {
+        err = await httpRequest(`${peer!.url}/compress`, { decodeContent: true }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        return await httpRequest(`${peer!.url}/plain`, { decodeContent: true });
+      });
+      expect(err).to.be.instanceOf(HttpError).with.property('code', 'CLASYNC_HTTP_UNSUPPORTED_ENCODING');
+      expect(String(after)).to.equal('body');
+      expect(ports).to.have.length(2);
+      expect(ports[1]).to.not.equal(ports[0]);
     });
   });
 
@@ -767,6 +789,16 @@ describe('httpRequest', () => {
         } finally {
           await proxy.close();
         }
+      }
+    });
+
+    it('a proxy that answers CONNECT with garbage: HttpParseError, nothing hangs', async () => {
+      const proxy = await connectProxy('SSH-2.0-OpenSSH_9.6\r\n\r\n');
+      try {
+        const err = await inLoopError(() => httpRequest('https://localhost:1/', { proxy: ['127.0.0.1', proxy.port] }));
+        expect(err).to.be.instanceOf(HttpParseError).with.property('code', 'HPE_INVALID_CONSTANT');
+      } finally {
+        await proxy.close();
       }
     });
 
