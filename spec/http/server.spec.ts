@@ -16,6 +16,7 @@ import {
   httpRequestUri,
   HttpRequest,
   httpResponse,
+  HttpResponseOptions,
   httpServer,
   httpServerClosed,
   HttpServer,
@@ -357,7 +358,7 @@ describe('httpServer (2012 HTTP module)', () => {
       let text = '';
       await runLoop(async () => {
         const server = serve((req) => {
-          const attempts = [
+          const attempts: HttpResponseOptions[] = [
             { status: 101 },
             { status: 1000 },
             { status: 200.5 },
