@@ -394,5 +394,4 @@ describe('socket', () => {
       });
       expect(secondsSince(start)).to.be.at.least(0.19);
     });
-
   });
