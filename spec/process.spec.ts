@@ -17,14 +17,12 @@ import {
 import { AsyncSocket, closeSocket, socketClosedP, writeSocketData } from '../src/socket';
 import { streamish } from '../src/streamish';
 import { calledOnce, loopError, never, runLoop, secondsSince } from './support/loop';
-import { pattern, resourceBaseline, settle, sha256 } from './support/sockets';
+import { activeResources, pattern, resourceBaseline, settle, sha256 } from './support/sockets';
 
 const SIGINT = os.constants.signals.SIGINT;
 const SIGTERM = os.constants.signals.SIGTERM;
 
-function processWraps(): number {
-  return process.getActiveResourcesInfo().filter((name) => name === 'ProcessWrap').length;
-}
+const processWraps = (): number => activeResources('ProcessWrap');
 
 /** Node's handles (pipes, timers, children) now; `check()` after the loop: none left over. */
 async function handleBaseline(): Promise<{ check(): Promise<void> }> {

@@ -16,6 +16,7 @@ import {
   signalHandler,
 } from '../src/signal';
 import { runLoop, secondsSince } from './support/loop';
+import { activeResources } from './support/sockets';
 
 describe('signals', () => {
   it('signal-handler-add-remove: a handler keeps the loop alive until freed', async () => {
@@ -89,7 +90,7 @@ describe('signals', () => {
 
   it('unref: a handler keeps neither the loop nor the process alive (the loop frees it at exit); ref undoes that', async () => {
     // The handler's hold on the process is a ref'd Node timer; Node lists only ref'd ones.
-    const timers = (): number => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+    const timers = (): number => activeResources('Timeout');
     const counts: number[] = [];
     const start = process.hrtime.bigint();
     await runLoop(() => {

@@ -24,7 +24,7 @@ import {
 } from '../src/socket';
 import { closeTcpServer, connectTcpSocket, initTcpSocket, tcpConnect, tcpSend, tcpServer, TcpServer } from '../src/tcp';
 import { never, runLoop, secondsSince } from './support/loop';
-import { resourceBaseline } from './support/sockets';
+import { activeResources, resourceBaseline } from './support/sockets';
 
 describe('socket', () => {
     it('calls run inside the loop that made the server, for accepted sockets too', async () => {
@@ -364,7 +364,7 @@ describe('socket', () => {
     });
 
     it('an unref’d server keeps neither the loop nor the process alive (the loop closes it at exit); ref undoes that', async () => {
-      const listening = (): number => process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
+      const listening = (): number => activeResources('TCPServerWrap');
       const counts: number[] = [];
       let server: TcpServer | undefined;
       const start = process.hrtime.bigint();

@@ -3,11 +3,10 @@ import { AsyncEvent, delay, makeEvent, removeEvent } from '../src/event';
 import { currentLoop, ref, unref } from '../src/event-loop';
 import { TimerList, TimerNode } from '../src/timer-list';
 import { runLoop } from './support/loop';
+import { activeResources } from './support/sockets';
 
 /** Node timers alive in this process (the lists' own, and any other test's). */
-function nodeTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-}
+const nodeTimeouts = (): number => activeResources('Timeout');
 
 /** A bare list node that records when it expired. */
 function node(fired: string[], name: string, refed = true): TimerNode {

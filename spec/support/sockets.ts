@@ -14,6 +14,11 @@ export async function settle(ms = 20): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** How many of Node's active resources are of `type` ('Timeout', 'TCPServerWrap', …). */
+export function activeResources(type: string): number {
+  return process.getActiveResourcesInfo().filter((name) => name === type).length;
+}
+
 function countResources(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const name of process.getActiveResourcesInfo()) counts.set(name, (counts.get(name) ?? 0) + 1);
